@@ -1,0 +1,32 @@
+// Bundles every entry point with esbuild. `node scripts/build.mjs [--tests] [--watch] [--minify]`
+import * as esbuild from 'esbuild';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const args = new Set(process.argv.slice(2));
+const minify = args.has('--minify');
+const common = { bundle: true, sourcemap: !minify, minify, logLevel: 'warning', target: 'es2022' };
+const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode', 'onnxruntime-node'] };
+
+const builds = [
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/worker/inferenceWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, platform: 'browser', format: 'iife', entryPoints: { main: 'webview/main.ts' }, outdir: 'dist/webview' },
+];
+
+if (args.has('--tests')) {
+  const list = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)) : []);
+  builds.push({ ...node, sourcemap: true, minify: false, entryPoints: list('test/unit'), outdir: 'dist-test/unit' });
+  builds.push({ ...node, sourcemap: true, minify: false, entryPoints: list('test/e2e/suite'), outdir: 'dist-test/e2e/suite' });
+}
+
+const present = builds.filter((b) => Object.values(b.entryPoints).length && Object.values(b.entryPoints).every((p) => fs.existsSync(p)));
+if (args.has('--watch')) {
+  for (const b of present) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(present.map((b) => esbuild.build(b)));
+  if (fs.existsSync('webview/style.css')) fs.copyFileSync('webview/style.css', 'dist/webview/style.css');
+  fs.mkdirSync('dist/webview', { recursive: true });
+  const el = 'node_modules/@vscode-elements/elements/dist/bundled.js';
+  if (fs.existsSync(el)) fs.copyFileSync(el, 'dist/webview/elements.js');
+}

@@ -1,0 +1,218 @@
+// Analysis of a text: windows, forward passes, induction events, losses, predictions and the
+// ablation gain (DESIGN.md §4). Pure computation over an InferenceBackend.
+import { EngineError, StaleRequestError } from './errors';
+import type { ForwardResult, InferenceBackend } from './ortModel';
+import type { HeadScore } from './probe';
+import { logSumExp, rankAt, topK } from './numeric';
+import type { TextTokenizer, TokenizedText } from './tokenizer';
+
+export interface HeadRef {
+  layer: number;
+  head: number;
+}
+
+export interface InductionEvent {
+  /** Token index of the repeated token A. */
+  query: number;
+  /** Token index of B, the token after an earlier A, that the strongest induction head attends to. */
+  source: number;
+  successorId: number;
+  attention: number;
+  head: HeadRef;
+  /** The model's probability and 1-based rank of B as the next token at `query`. */
+  prob: number;
+  rank: number;
+  /** Whether the next token really is B. */
+  hit: boolean;
+}
+
+export interface Prediction {
+  id: number;
+  prob: number;
+}
+
+export interface AnalysisWindow {
+  /** Token range [start, end) fed to the model after a BOS token. */
+  start: number;
+  end: number;
+  /** Token range [ownStart, ownEnd) whose results come from this window. */
+  ownStart: number;
+  ownEnd: number;
+  /** [n_layers, n_heads, seq, seq] with seq = end - start + 1 (BOS first); null if not kept. */
+  attentions: Float32Array | null;
+}
+
+export interface ModelDims {
+  nLayers: number;
+  nHeads: number;
+  nCtx: number;
+  dVocab: number;
+  bos: number;
+}
+
+export interface Analysis {
+  dims: ModelDims;
+  tokens: TokenizedText;
+  heads: HeadScore[];
+  inductionHeads: HeadRef[];
+  events: InductionEvent[];
+  /** loss[q]: cross-entropy of predicting token q+1 at q; null for the last token. */
+  loss: (number | null)[];
+  /** Top predictions for the next token at every position. */
+  predictions: Prediction[][];
+  windows: AnalysisWindow[];
+  /** Filled by computeAblation: loss with the induction heads masked minus loss. */
+  ablationGain: (number | null)[] | null;
+}
+
+export interface AnalyzeOptions {
+  /** Heads with probe induction score >= this are the induction heads (default 0.4). */
+  inductionThreshold?: number;
+  /** Predictions kept per position (default 5). */
+  topK?: number;
+  /** [n_layers, n_heads] mask applied to every forward pass (ablation chosen by the user). */
+  headMask?: Float32Array;
+  /** Called between stages; throws StaleRequestError when the request became stale. */
+  checkStale?: () => void;
+  /** Keep attention tensors of every window (needed for hovers and the panel; default true). */
+  keepAttentions?: boolean;
+}
+
+/** Windows of n_ctx-1 tokens (BOS takes one position) with half-window stride; every token is
+ * owned by the earliest window that holds it, the one giving it the most left context. */
+export function planWindows(nTokens: number, nCtx: number): { start: number; end: number; ownStart: number; ownEnd: number }[] {
+  const W = nCtx - 1;
+  if (nTokens <= W) return [{ start: 0, end: nTokens, ownStart: 0, ownEnd: nTokens }];
+  const S = Math.max(1, Math.floor(W / 2));
+  const out = [];
+  let ownStart = 0;
+  for (let start = 0; ownStart < nTokens; start += S) {
+    const end = Math.min(nTokens, start + W);
+    const ownEnd = end;
+    out.push({ start, end, ownStart, ownEnd });
+    ownStart = ownEnd;
+  }
+  return out;
+}
+
+export function inductionHeadsOf(heads: HeadScore[], threshold: number): HeadRef[] {
+  const chosen = heads.filter((h) => h.induction >= threshold);
+  return chosen.map((h) => ({ layer: h.layer, head: h.head }));
+}
+
+export async function analyze(
+  text: string, tokenizer: TextTokenizer, backend: InferenceBackend, dims: ModelDims,
+  heads: HeadScore[], opts: AnalyzeOptions = {},
+): Promise<Analysis> {
+  const tokens = tokenizer.encode(text);
+  if (tokens.ids.length === 0) throw new EngineError('nothing to analyse: the text is empty');
+  const threshold = opts.inductionThreshold ?? 0.4;
+  const k = opts.topK ?? 5;
+  const inductionHeads = inductionHeadsOf(heads, threshold);
+  const N = tokens.ids.length;
+  const loss: (number | null)[] = new Array(N).fill(null);
+  const predictions: Prediction[][] = new Array(N);
+  const events: InductionEvent[] = [];
+  const windows: AnalysisWindow[] = [];
+  for (const w of planWindows(N, dims.nCtx)) {
+    opts.checkStale?.();
+    const ids = windowIds(tokens.ids, w.start, w.end, dims.bos);
+    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true });
+    opts.checkStale?.();
+    scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
+    findEvents(tokens.ids, w, out, dims, inductionHeads, events);
+    windows.push({ ...w, attentions: opts.keepAttentions === false ? null : out.attentions });
+  }
+  events.sort((a, b) => a.query - b.query);
+  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null };
+}
+
+/** Runs the text again with the induction heads masked (on top of any user mask). */
+export async function computeAblation(a: Analysis, backend: InferenceBackend, baseMask?: Float32Array, checkStale?: () => void): Promise<(number | null)[]> {
+  const { nLayers, nHeads } = a.dims;
+  const mask = baseMask ? Float32Array.from(baseMask) : new Float32Array(nLayers * nHeads).fill(1);
+  for (const h of a.inductionHeads) mask[h.layer * nHeads + h.head] = 0;
+  const N = a.tokens.ids.length;
+  const ablated: (number | null)[] = new Array(N).fill(null);
+  for (const w of a.windows) {
+    checkStale?.();
+    const ids = windowIds(a.tokens.ids, w.start, w.end, a.dims.bos);
+    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false });
+    scoreWindow(a.tokens.ids, w, out, a.dims, 0, ablated, null);
+  }
+  checkStale?.();
+  const gain = ablated.map((v, i) => (v === null || a.loss[i] === null ? null : v - (a.loss[i] as number)));
+  a.ablationGain = gain;
+  return gain;
+}
+
+function windowIds(ids: Int32Array, start: number, end: number, bos: number): Int32Array {
+  const out = new Int32Array(end - start + 1);
+  out[0] = bos;
+  out.set(ids.subarray(start, end), 1);
+  return out;
+}
+
+function scoreWindow(
+  ids: Int32Array, w: { start: number; ownStart: number; ownEnd: number }, out: ForwardResult, dims: ModelDims,
+  k: number, loss: (number | null)[], predictions: Prediction[][] | null,
+): void {
+  const V = dims.dVocab;
+  for (let q = w.ownStart; q < w.ownEnd; q++) {
+    const off = (q - w.start + 1) * V; // model position of token q (BOS at 0)
+    const lse = logSumExp(out.logits, off, V);
+    if (q + 1 < ids.length) loss[q] = lse - out.logits[off + ids[q + 1]];
+    if (predictions && k > 0) {
+      predictions[q] = topK(out.logits, off, V, k).map((id) => ({ id, prob: Math.exp(out.logits[off + id] - lse) }));
+    } else if (predictions) predictions[q] = [];
+  }
+}
+
+function findEvents(
+  ids: Int32Array, w: { start: number; end: number; ownStart: number; ownEnd: number }, out: ForwardResult,
+  dims: ModelDims, inductionHeads: HeadRef[], events: InductionEvent[],
+): void {
+  if (inductionHeads.length === 0) return;
+  const A = out.attentions!;
+  const S = w.end - w.start + 1;
+  const V = dims.dVocab;
+  const seen = new Map<number, number[]>(); // token id -> earlier token indices in this window
+  for (let q = w.start; q < w.end; q++) {
+    const earlier = seen.get(ids[q]);
+    if (q >= w.ownStart && q < w.ownEnd && earlier) {
+      let best = -1, bestSource = -1, bestHead: HeadRef | null = null;
+      const mq = q - w.start + 1;
+      for (const j of earlier) {
+        if (j + 1 >= q) continue;
+        const mk = j + 1 - w.start + 1;
+        for (const h of inductionHeads) {
+          const v = A[((h.layer * dims.nHeads + h.head) * S + mq) * S + mk];
+          if (v > best) {
+            best = v;
+            bestSource = j + 1;
+            bestHead = h;
+          }
+        }
+      }
+      if (bestHead) {
+        const succ = ids[bestSource];
+        const off = mq * V;
+        const lse = logSumExp(out.logits, off, V);
+        events.push({
+          query: q,
+          source: bestSource,
+          successorId: succ,
+          attention: best,
+          head: bestHead,
+          prob: Math.exp(out.logits[off + succ] - lse),
+          rank: rankAt(out.logits, off, V, succ),
+          hit: q + 1 < ids.length && ids[q + 1] === succ,
+        });
+      }
+    }
+    if (earlier) earlier.push(q);
+    else seen.set(ids[q], [q]);
+  }
+}
+
+export { StaleRequestError };

@@ -1,0 +1,107 @@
+// model.json: the contract between a model folder and the engine (DESIGN.md §3).
+import * as fs from 'fs';
+import * as path from 'path';
+import { EngineError } from './errors';
+
+export interface Architecture {
+  n_layers: number;
+  n_heads: number;
+  d_model: number;
+  d_head: number;
+  n_ctx: number;
+  d_vocab: number;
+  attn_only: boolean;
+  layer_norm: boolean;
+  positional: 'learned' | 'shortformer' | string;
+}
+
+export interface ModelManifest {
+  format: 'induction-lens-model/1';
+  id: string;
+  onnx: string;
+  tokenizer: string;
+  weights?: string;
+  architecture: Architecture;
+  bos_token_id: number;
+  io: { input_ids: string; head_mask: string; logits: string; attentions: string };
+}
+
+/** A validated manifest with absolute paths to its files. */
+export interface ModelFolder {
+  dir: string;
+  manifest: ModelManifest;
+  onnxPath: string;
+  tokenizerPath: string;
+  weightsPath: string | null;
+}
+
+const INT_FIELDS = ['n_layers', 'n_heads', 'd_model', 'd_head', 'n_ctx', 'd_vocab'] as const;
+
+export function readModelFolder(dir: string): ModelFolder {
+  const file = path.join(dir, 'model.json');
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new EngineError(`model folder ${dir} does not exist`);
+  }
+  if (!fs.existsSync(file)) throw new EngineError(`${file}: missing (a model folder needs a model.json manifest)`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new EngineError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  const m = validateManifest(raw, file);
+  const resolve = (rel: string, what: string) => {
+    const p = path.resolve(dir, rel);
+    if (!fs.existsSync(p)) throw new EngineError(`${file}: ${what} file ${rel} does not exist`);
+    return p;
+  };
+  return {
+    dir,
+    manifest: m,
+    onnxPath: resolve(m.onnx, 'onnx'),
+    tokenizerPath: resolve(m.tokenizer, 'tokenizer'),
+    weightsPath: m.weights ? resolve(m.weights, 'weights') : null,
+  };
+}
+
+export function validateManifest(raw: unknown, file: string): ModelManifest {
+  const fail = (what: string): never => {
+    throw new EngineError(`${file}: ${what}`);
+  };
+  if (!raw || typeof raw !== 'object') fail('must be a JSON object');
+  const m = raw as Record<string, unknown>;
+  if (m.format !== 'induction-lens-model/1') fail(`format must be "induction-lens-model/1" (got ${JSON.stringify(m.format)})`);
+  for (const k of ['id', 'onnx', 'tokenizer'] as const) {
+    if (typeof m[k] !== 'string' || !(m[k] as string).length) fail(`"${k}" must be a non-empty string`);
+  }
+  if (m.weights !== undefined && typeof m.weights !== 'string') fail('"weights" must be a string when present');
+  const a = m.architecture as Record<string, unknown> | undefined;
+  if (!a || typeof a !== 'object') fail('"architecture" is missing');
+  for (const k of INT_FIELDS) {
+    const v = a![k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`architecture.${k} must be a positive integer`);
+  }
+  if (typeof m.bos_token_id !== 'number' || !Number.isInteger(m.bos_token_id) || m.bos_token_id < 0 || m.bos_token_id >= (a!.d_vocab as number)) {
+    fail('"bos_token_id" must be an integer id inside the vocabulary');
+  }
+  const io = m.io as Record<string, unknown> | undefined;
+  if (!io || typeof io !== 'object') fail('"io" is missing');
+  for (const k of ['input_ids', 'head_mask', 'logits', 'attentions'] as const) {
+    if (typeof io![k] !== 'string') fail(`io.${k} must name the ONNX ${k.includes('_') && k !== 'head_mask' ? 'input' : 'tensor'}`);
+  }
+  return {
+    format: 'induction-lens-model/1',
+    id: m.id as string,
+    onnx: m.onnx as string,
+    tokenizer: m.tokenizer as string,
+    weights: m.weights as string | undefined,
+    architecture: {
+      ...(a as unknown as Architecture),
+      attn_only: a!.attn_only !== false,
+      layer_norm: a!.layer_norm === true,
+      positional: typeof a!.positional === 'string' ? (a!.positional as string) : 'learned',
+    },
+    bos_token_id: m.bos_token_id as number,
+    io: io as ModelManifest['io'],
+  };
+}

@@ -1,0 +1,37 @@
+// A model folder opened for analysis: manifest, tokenizer, dimensions and a content hash.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { EngineError } from './errors';
+import { readModelFolder, type ModelFolder } from './manifest';
+import type { ModelDims } from './analysis';
+import { TextTokenizer } from './tokenizer';
+
+export interface OpenedModel {
+  folder: ModelFolder;
+  tokenizer: TextTokenizer;
+  dims: ModelDims;
+  /** sha256 of the ONNX file: the key of cached probe scores. */
+  hash: string;
+}
+
+export function openModel(dir: string): OpenedModel {
+  const folder = readModelFolder(dir);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(folder.tokenizerPath, 'utf8'));
+  } catch (e) {
+    throw new EngineError(`${folder.tokenizerPath}: not valid JSON: ${(e as Error).message}`);
+  }
+  const tokenizer = new TextTokenizer(json, folder.tokenizerPath);
+  const a = folder.manifest.architecture;
+  if (tokenizer.vocabSize > a.d_vocab) {
+    throw new EngineError(`${folder.tokenizerPath}: has ${tokenizer.vocabSize} tokens but the model's vocabulary (d_vocab) is ${a.d_vocab}`);
+  }
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(folder.onnxPath)).digest('hex');
+  return {
+    folder,
+    tokenizer,
+    hash,
+    dims: { nLayers: a.n_layers, nHeads: a.n_heads, nCtx: a.n_ctx, dVocab: a.d_vocab, bos: folder.manifest.bos_token_id },
+  };
+}

@@ -1,0 +1,124 @@
+// The onnxruntime-node session of one model folder, checked against its manifest.
+import * as ort from 'onnxruntime-node';
+import { EngineError } from './errors';
+import type { ModelFolder } from './manifest';
+
+export interface ForwardRequest {
+  /** Token ids including BOS, row-major [batch, seq]. */
+  ids: Int32Array;
+  batch: number;
+  seq: number;
+  /** [n_layers, n_heads], 1 = on, 0 = ablated; all ones when absent. */
+  headMask?: Float32Array;
+  wantAttentions: boolean;
+}
+
+export interface ForwardResult {
+  batch: number;
+  seq: number;
+  /** [batch, seq, d_vocab] */
+  logits: Float32Array;
+  /** [batch, n_layers, n_heads, seq, seq], or null when not requested. */
+  attentions: Float32Array | null;
+}
+
+/** Anything that runs the forward pass: the in-process ORT model, the worker client, a test fake. */
+export interface InferenceBackend {
+  forward(req: ForwardRequest): Promise<ForwardResult>;
+  dispose(): Promise<void>;
+}
+
+type Meta = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
+
+export class OrtModel implements InferenceBackend {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly folder: ModelFolder,
+  ) {}
+
+  static async load(folder: ModelFolder, threads?: number): Promise<OrtModel> {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(folder.onnxPath, {
+        graphOptimizationLevel: 'all',
+        ...(threads ? { intraOpNumThreads: threads } : {}),
+      });
+    } catch (e) {
+      throw new EngineError(`${folder.onnxPath}: onnxruntime cannot load it: ${(e as Error).message}`);
+    }
+    checkSignature(session, folder);
+    return new OrtModel(session, folder);
+  }
+
+  async forward(req: ForwardRequest): Promise<ForwardResult> {
+    const m = this.folder.manifest;
+    const { n_layers: L, n_heads: H, d_vocab: V, n_ctx } = m.architecture;
+    if (req.seq > n_ctx) throw new EngineError(`sequence of ${req.seq} tokens is longer than the model's context (${n_ctx})`);
+    const ids = new BigInt64Array(req.ids.length);
+    for (let i = 0; i < ids.length; i++) ids[i] = BigInt(req.ids[i]);
+    const mask = req.headMask ?? new Float32Array(L * H).fill(1);
+    const feeds: Record<string, ort.Tensor> = {
+      [m.io.input_ids]: new ort.Tensor('int64', ids, [req.batch, req.seq]),
+      [m.io.head_mask]: new ort.Tensor('float32', mask, [L, H]),
+    };
+    // The attentions are large (L*H*seq^2 floats): fetch them only when asked.
+    const fetches = req.wantAttentions ? [m.io.logits, m.io.attentions] : [m.io.logits];
+    const out = await this.session.run(feeds, fetches);
+    const logits = out[m.io.logits];
+    const expectLogits = [req.batch, req.seq, V];
+    if (!sameDims(logits.dims, expectLogits)) {
+      throw new EngineError(`${this.folder.onnxPath}: logits have shape [${logits.dims}], the manifest implies [${expectLogits}]`);
+    }
+    let attentions: Float32Array | null = null;
+    if (req.wantAttentions) {
+      const a = out[m.io.attentions];
+      const expectAttn = [req.batch, L, H, req.seq, req.seq];
+      if (!sameDims(a.dims, expectAttn)) {
+        throw new EngineError(`${this.folder.onnxPath}: attentions have shape [${a.dims}], the manifest implies [${expectAttn}]`);
+      }
+      attentions = a.data as Float32Array;
+    }
+    return { batch: req.batch, seq: req.seq, logits: logits.data as Float32Array, attentions };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function checkSignature(session: ort.InferenceSession, folder: ModelFolder): void {
+  const m = folder.manifest;
+  const { n_layers: L, n_heads: H, d_vocab: V } = m.architecture;
+  const file = folder.onnxPath;
+  const inputs = session.inputMetadata as readonly Meta[];
+  const outputs = session.outputMetadata as readonly Meta[];
+  const find = (list: readonly Meta[], name: string, kind: string): Meta => {
+    const x = list.find((v) => v.name === name);
+    if (!x) {
+      throw new EngineError(`${file}: has no ${kind} named "${name}" (manifest io); it has ${list.map((v) => v.name).join(', ') || 'none'}`);
+    }
+    return x;
+  };
+  const expect = (meta: Meta, rank: number, fixed: Record<number, number>, kind: string) => {
+    const shape = meta.shape ?? [];
+    if (shape.length !== rank) throw new EngineError(`${file}: ${kind} "${meta.name}" has rank ${shape.length}, expected ${rank}`);
+    for (const [i, v] of Object.entries(fixed)) {
+      const d = shape[Number(i)];
+      if (typeof d === 'number' && d !== v) {
+        throw new EngineError(`${file}: ${kind} "${meta.name}" dimension ${i} is ${d}, the manifest says ${v}`);
+      }
+    }
+  };
+  const ids = find(inputs, m.io.input_ids, 'input');
+  if (ids.type && ids.type !== 'int64') throw new EngineError(`${file}: input "${ids.name}" is ${ids.type}, expected int64`);
+  expect(ids, 2, {}, 'input');
+  const mask = find(inputs, m.io.head_mask, 'input');
+  if (mask.type && mask.type !== 'float32') throw new EngineError(`${file}: input "${mask.name}" is ${mask.type}, expected float32`);
+  expect(mask, 2, { 0: L, 1: H }, 'input');
+  expect(find(outputs, m.io.logits, 'output'), 3, { 2: V }, 'output');
+  expect(find(outputs, m.io.attentions, 'output'), 5, { 1: L, 2: H }, 'output');
+}

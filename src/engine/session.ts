@@ -1,0 +1,50 @@
+// One model ready for analysis: the opened folder, an inference backend and its probe scores.
+import { analyze, computeAblation, type Analysis, type AnalyzeOptions } from './analysis';
+import type { InferenceBackend } from './ortModel';
+import { runProbe, type ProbeResult } from './probe';
+import type { ProbeCache } from './probeCache';
+import type { OpenedModel } from './model';
+
+export class ModelSession {
+  private probeResult: Promise<ProbeResult> | null = null;
+
+  constructor(
+    readonly model: OpenedModel,
+    readonly backend: InferenceBackend,
+    private readonly cache: ProbeCache | null = null,
+  ) {}
+
+  get id(): string {
+    return this.model.folder.manifest.id;
+  }
+
+  /** Probe scores of every head, computed once per model file (cached by hash). */
+  probe(): Promise<ProbeResult> {
+    if (!this.probeResult) {
+      const cached = this.cache?.get(this.model.hash);
+      const d = this.model.dims;
+      this.probeResult = cached
+        ? Promise.resolve(cached)
+        : runProbe(this.backend, d.nLayers, d.nHeads, d.dVocab, d.bos).then((r) => {
+            this.cache?.set(this.model.hash, r);
+            return r;
+          });
+      this.probeResult.catch(() => (this.probeResult = null));
+    }
+    return this.probeResult;
+  }
+
+  async analyze(text: string, opts: AnalyzeOptions = {}): Promise<Analysis> {
+    const probe = await this.probe();
+    opts.checkStale?.();
+    return analyze(text, this.model.tokenizer, this.backend, this.model.dims, probe.heads, opts);
+  }
+
+  ablate(a: Analysis, baseMask?: Float32Array, checkStale?: () => void): Promise<(number | null)[]> {
+    return computeAblation(a, this.backend, baseMask, checkStale);
+  }
+
+  dispose(): Promise<void> {
+    return this.backend.dispose();
+  }
+}

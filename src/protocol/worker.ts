@@ -1,0 +1,33 @@
+// Messages between the extension host (or CLI) and the inference worker. Types only.
+
+export type ToWorker =
+  | { type: 'load'; requestId: number; modelDir: string; threads?: number }
+  | {
+      type: 'forward';
+      requestId: number;
+      modelDir: string;
+      /** Requests older than the newest generation the worker has seen are skipped. */
+      generation: number;
+      ids: Int32Array; // [batch, seq]
+      batch: number;
+      seq: number;
+      headMask?: Float32Array; // [n_layers, n_heads]
+      wantAttentions: boolean;
+    }
+  | { type: 'unload'; requestId: number; modelDir: string }
+  | { type: 'ping'; requestId: number };
+
+export type FromWorker =
+  | { type: 'loaded'; requestId: number; loadMs: number }
+  | {
+      type: 'result';
+      requestId: number;
+      generation: number;
+      logits: Float32Array; // [batch, seq, d_vocab]
+      attentions: Float32Array | null; // [batch, n_layers, n_heads, seq, seq]
+      runMs: number;
+    }
+  | { type: 'stale'; requestId: number; generation: number }
+  | { type: 'unloaded'; requestId: number }
+  | { type: 'pong'; requestId: number }
+  | { type: 'error'; requestId: number; message: string };

@@ -1,0 +1,82 @@
+// The inference worker: holds one onnxruntime session per model folder and runs forward passes
+// off the extension host's thread.
+//
+// Measured for onnxruntime-node 1.30.0 (scripts/measure-blocking.mjs): session.run() returns a
+// promise, but the native work runs synchronously on the calling thread; a 512-token forward
+// with attentions delayed a 1 ms timer on the same thread by as long as the run took (tens of ms).
+// Every extension shares the extension host's thread, so inference lives here.
+import { parentPort } from 'worker_threads';
+import { EngineError } from '../engine/errors';
+import { readModelFolder } from '../engine/manifest';
+import { OrtModel } from '../engine/ortModel';
+import type { FromWorker, ToWorker } from '../protocol/worker';
+
+const models = new Map<string, Promise<OrtModel>>();
+let newestGeneration = -1;
+
+function post(msg: FromWorker) {
+  const transfer: ArrayBuffer[] = [];
+  if (msg.type === 'result') {
+    transfer.push(msg.logits.buffer as ArrayBuffer);
+    if (msg.attentions) transfer.push(msg.attentions.buffer as ArrayBuffer);
+  }
+  parentPort!.postMessage(msg, transfer);
+}
+
+function model(dir: string, threads?: number): Promise<OrtModel> {
+  let m = models.get(dir);
+  if (!m) {
+    m = Promise.resolve().then(() => OrtModel.load(readModelFolder(dir), threads));
+    models.set(dir, m);
+    m.catch(() => models.delete(dir));
+  }
+  return m;
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  try {
+    switch (msg.type) {
+      case 'ping':
+        post({ type: 'pong', requestId: msg.requestId });
+        return;
+      case 'load': {
+        const t0 = performance.now();
+        await model(msg.modelDir, msg.threads);
+        post({ type: 'loaded', requestId: msg.requestId, loadMs: performance.now() - t0 });
+        return;
+      }
+      case 'unload': {
+        const m = models.get(msg.modelDir);
+        models.delete(msg.modelDir);
+        if (m) await (await m).dispose();
+        post({ type: 'unloaded', requestId: msg.requestId });
+        return;
+      }
+      case 'forward': {
+        newestGeneration = Math.max(newestGeneration, msg.generation);
+        if (msg.generation < newestGeneration) {
+          post({ type: 'stale', requestId: msg.requestId, generation: msg.generation });
+          return;
+        }
+        const m = await model(msg.modelDir);
+        const t0 = performance.now();
+        const out = await m.forward(msg);
+        // Copy out of ORT-owned memory so the buffers can be transferred, not cloned.
+        const logits = new Float32Array(out.logits);
+        const attentions = out.attentions ? new Float32Array(out.attentions) : null;
+        post({ type: 'result', requestId: msg.requestId, generation: msg.generation, logits, attentions, runMs: performance.now() - t0 });
+        return;
+      }
+    }
+  } catch (e) {
+    const message = e instanceof EngineError ? e.message : `inference failed: ${(e as Error).message}`;
+    post({ type: 'error', requestId: msg.requestId, message });
+  }
+}
+
+// Messages are handled one at a time, in order, so a burst of stale requests is skipped cheaply.
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (msg: ToWorker) => {
+  if (msg.type === 'forward') newestGeneration = Math.max(newestGeneration, msg.generation);
+  queue = queue.then(() => handle(msg));
+});

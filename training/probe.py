@@ -1,0 +1,63 @@
+"""The repeated-random-token probe of DESIGN.md §4, with the same PRNG as the TypeScript engine
+(mulberry32), so both draw exactly the same probe tokens from the same seed."""
+import torch
+import torch.nn.functional as F
+
+PROBE_SEED = 20261125
+PROBE_LEN = 50
+PROBE_BATCH = 8
+
+
+def mulberry32(seed):
+    a = seed & 0xFFFFFFFF
+    while True:
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = ((a ^ (a >> 15)) * (1 | a)) & 0xFFFFFFFF
+        t = ((t + (((t ^ (t >> 7)) * (61 | t)) & 0xFFFFFFFF)) & 0xFFFFFFFF) ^ t
+        yield (t ^ (t >> 14)) & 0xFFFFFFFF
+
+
+def probe_tokens(d_vocab, bos_id, length=PROBE_LEN, batch=PROBE_BATCH, seed=PROBE_SEED):
+    """[batch, 1 + 2*length] int64: BOS, then R, then R again; R uniform over ids != bos_id."""
+    rng = mulberry32(seed)
+    rows = []
+    for _ in range(batch):
+        r = []
+        for _ in range(length):
+            x = next(rng) % (d_vocab - 1)
+            r.append(x + 1 if x >= bos_id else x)
+        rows.append([bos_id] + r + r)
+    return torch.tensor(rows, dtype=torch.int64)
+
+
+def probe_metrics(logits, attn, length=PROBE_LEN):
+    """logits [batch, seq, vocab], attn [batch, layer, head, seq, seq] on probe_tokens.
+    Query positions of the second copy are q in [L+1, 2L]; induction target q-L+1, previous q-1,
+    duplicate q-L. In-context loss: mean next-token cross-entropy at q in [1, L-1] (first copy)
+    and q in [L+1, 2L-1] (second copy), the positions whose next token is in the same copy."""
+    L = length
+    q = torch.arange(L + 1, 2 * L + 1)
+    a = attn.mean(0)                                        # [layer, head, seq, seq]
+    induction = a[:, :, q, q - L + 1].mean(-1)              # [layer, head]
+    previous = a[:, :, q, q - 1].mean(-1)
+    duplicate = a[:, :, q, q - L].mean(-1)
+    return induction, previous, duplicate
+
+
+def in_context_losses(logits, tokens, length=PROBE_LEN):
+    L = length
+    logp = F.log_softmax(logits.float(), dim=-1)            # [batch, seq, vocab]
+    nll = -logp[:, :-1].gather(-1, tokens[:, 1:, None])[..., 0]  # [batch, seq-1], nll[:, q] predicts q+1
+    first = nll[:, 1:L].mean().item()
+    second = nll[:, L + 1:2 * L].mean().item()
+    return first, second
+
+
+@torch.no_grad()
+def run_probe(model, bos_id=0):
+    toks = probe_tokens(model.cfg.d_vocab, bos_id)
+    logits, attn = model(toks, need_attn=True)
+    ind, prev, dup = probe_metrics(logits, attn)
+    first, second = in_context_losses(logits, toks)
+    return {"induction": ind.tolist(), "previousToken": prev.tolist(),
+            "duplicateToken": dup.tolist(), "lossFirstCopy": first, "lossSecondCopy": second}
