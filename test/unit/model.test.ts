@@ -1,0 +1,78 @@
+// The ONNX model against the PyTorch reference, and the model contract checks.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { openModel } from '../../src/engine/model';
+import { OrtModel } from '../../src/engine/ortModel';
+import { readModelFolder } from '../../src/engine/manifest';
+import { f32, maxAbsDiff, MODEL_DIR, reference } from '../support/fixtures';
+
+const ref = reference();
+
+test('fixtures were made from the shipped model', () => {
+  assert.equal(openModel(MODEL_DIR).hash, ref.modelHash, 'run training/make_fixtures.py after changing the model');
+});
+
+test('ONNX logits and attentions match the PyTorch forward (1e-3 / 1e-4)', async () => {
+  const m = await OrtModel.load(readModelFolder(MODEL_DIR));
+  const ids = Int32Array.from(ref.parity.ids);
+  const out = await m.forward({ ids, batch: 1, seq: ids.length, wantAttentions: true });
+  assert.ok(maxAbsDiff(out.logits, f32('parity_logits.f32')) <= 1e-3);
+  assert.ok(maxAbsDiff(out.attentions!, f32('parity_attentions.f32')) <= 1e-4);
+  await m.dispose();
+});
+
+test('head_mask zero removes exactly that head (PyTorch zeroed its W_O)', async () => {
+  const m = await OrtModel.load(readModelFolder(MODEL_DIR));
+  const { layer, head } = ref.parity.removedHead;
+  const { n_layers, n_heads } = m.folder.manifest.architecture;
+  const mask = new Float32Array(n_layers * n_heads).fill(1);
+  mask[layer * n_heads + head] = 0;
+  const ids = Int32Array.from(ref.parity.ids);
+  const masked = await m.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false });
+  const removed = f32('parity_logits_head_removed.f32');
+  assert.ok(maxAbsDiff(masked.logits, removed) <= 1e-3);
+  const full = f32('parity_logits.f32');
+  assert.ok(maxAbsDiff(full, removed) > 1e-2, 'the removed head must matter, or this test proves nothing');
+  await m.dispose();
+});
+
+function copyModel(edit: (dir: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-model-'));
+  for (const f of fs.readdirSync(MODEL_DIR)) fs.copyFileSync(path.join(MODEL_DIR, f), path.join(dir, f));
+  edit(dir);
+  return dir;
+}
+
+function editManifest(dir: string, f: (m: any) => void) {
+  const p = path.join(dir, 'model.json');
+  const m = JSON.parse(fs.readFileSync(p, 'utf8'));
+  f(m);
+  fs.writeFileSync(p, JSON.stringify(m));
+}
+
+test('loading errors name the file and what is wrong', async () => {
+  assert.throws(() => openModel('/nonexistent/model'), /model folder \/nonexistent\/model does not exist/);
+  const noManifest = copyModel((d) => fs.rmSync(path.join(d, 'model.json')));
+  assert.throws(() => openModel(noManifest), /model\.json: missing/);
+  const badJson = copyModel((d) => fs.writeFileSync(path.join(d, 'model.json'), '{"format":'));
+  assert.throws(() => openModel(badJson), /model\.json: not valid JSON/);
+  const noOnnx = copyModel((d) => fs.rmSync(path.join(d, 'model.onnx')));
+  assert.throws(() => openModel(noOnnx), /model\.json: onnx file model\.onnx does not exist/);
+  const badFormat = copyModel((d) => editManifest(d, (m) => (m.format = 'other/2')));
+  assert.throws(() => openModel(badFormat), /format must be "induction-lens-model\/1"/);
+  const badDims = copyModel((d) => editManifest(d, (m) => (m.architecture.n_heads = 0)));
+  assert.throws(() => openModel(badDims), /architecture\.n_heads must be a positive integer/);
+  const smallVocab = copyModel((d) => editManifest(d, (m) => (m.architecture.d_vocab = 100)));
+  assert.throws(() => openModel(smallVocab), /tokenizer\.json: has 2048 tokens but the model's vocabulary \(d_vocab\) is 100|bos_token_id/);
+  const corruptOnnx = copyModel((d) => fs.writeFileSync(path.join(d, 'model.onnx'), 'not an onnx file'));
+  await assert.rejects(OrtModel.load(readModelFolder(corruptOnnx)), /model\.onnx: onnxruntime cannot load it/);
+  const wrongIo = copyModel((d) => editManifest(d, (m) => (m.io.head_mask = 'mask')));
+  await assert.rejects(OrtModel.load(readModelFolder(wrongIo)), /model\.onnx: has no input named "mask"/);
+  const wrongHeads = copyModel((d) => editManifest(d, (m) => (m.architecture.n_heads = 4)));
+  await assert.rejects(OrtModel.load(readModelFolder(wrongHeads)), /input "head_mask" dimension 1 is 8, the manifest says 4/);
+  const wrongVocab = copyModel((d) => editManifest(d, (m) => (m.architecture.d_vocab = 4096)));
+  await assert.rejects(OrtModel.load(readModelFolder(wrongVocab)), /output "logits" dimension 2 is 2048, the manifest says 4096/);
+});
