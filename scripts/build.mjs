@@ -25,7 +25,8 @@ if (args.has('--watch')) {
   for (const b of present) (await esbuild.context(b)).watch();
 } else {
   await Promise.all(present.map((b) => esbuild.build(b)));
-  if (fs.existsSync('webview/style.css')) fs.copyFileSync('webview/style.css', 'dist/webview/style.css');
+  fs.mkdirSync('dist/webview', { recursive: true });
+  for (const f of ['style.css', 'index.html']) fs.copyFileSync(path.join('webview', f), path.join('dist/webview', f));
   fs.mkdirSync('dist/webview', { recursive: true });
   const el = 'node_modules/@vscode-elements/elements/dist/bundled.js';
   if (fs.existsSync(el)) fs.copyFileSync(el, 'dist/webview/elements.js');

@@ -102,11 +102,15 @@ async function run(args: Args): Promise<string> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    (argv.length === 0 ? process.stderr : process.stdout).write(`${USAGE}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
   let args: Args;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`induction-lens: ${(e as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`induction-lens: ${(e as Error).message} (see induction-lens --help)\n`);
     return 2;
   }
   try {

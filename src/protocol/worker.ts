@@ -1,3 +1,5 @@
+import type { HeadRef, PanelCircuits } from './panel';
+
 // Messages between the extension host (or CLI) and the inference worker. Types only.
 
 export type ToWorker =
@@ -15,6 +17,7 @@ export type ToWorker =
       wantAttentions: boolean;
     }
   | { type: 'unload'; requestId: number; modelDir: string }
+  | { type: 'circuits'; requestId: number; modelDir: string; previousHead: HeadRef; inductionHead: HeadRef }
   | { type: 'ping'; requestId: number };
 
 export type FromWorker =
@@ -28,6 +31,7 @@ export type FromWorker =
       runMs: number;
     }
   | { type: 'stale'; requestId: number; generation: number }
+  | { type: 'circuits'; requestId: number; circuits: PanelCircuits }
   | { type: 'unloaded'; requestId: number }
   | { type: 'pong'; requestId: number }
   | { type: 'error'; requestId: number; message: string };

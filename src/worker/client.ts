@@ -3,8 +3,10 @@
 import { Worker } from 'worker_threads';
 import { EngineError, StaleRequestError } from '../engine/errors';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/ortModel';
+import type { HeadRef, PanelCircuits } from '../protocol/panel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
 
 export class WorkerPool {
@@ -33,7 +35,7 @@ export class WorkerPool {
     this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
   }
 
-  request(msg: Omit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+  request(msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
     if (this.dead) return Promise.reject(new EngineError(`the inference worker stopped: ${this.dead.message}`));
     const requestId = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -46,6 +48,13 @@ export class WorkerPool {
   async backend(modelDir: string, threads?: number): Promise<WorkerBackend> {
     await this.request({ type: 'load', modelDir, threads });
     return new WorkerBackend(this, modelDir);
+  }
+
+  /** The article's circuits for a model, computed from its weights in the worker. */
+  async circuits(modelDir: string, previousHead: HeadRef, inductionHead: HeadRef): Promise<PanelCircuits> {
+    const m = await this.request({ type: 'circuits', modelDir, previousHead, inductionHead });
+    if (m.type !== 'circuits') throw new EngineError(`unexpected worker reply ${m.type}`);
+    return m.circuits;
   }
 
   async terminate(): Promise<void> {

@@ -10,6 +10,7 @@ import { EngineError } from '../engine/errors';
 import { readModelFolder } from '../engine/manifest';
 import { OrtModel } from '../engine/ortModel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
+import { circuitsForPanel } from './circuitsView';
 
 const models = new Map<string, Promise<OrtModel>>();
 let newestGeneration = -1;
@@ -52,6 +53,9 @@ async function handle(msg: ToWorker): Promise<void> {
         post({ type: 'unloaded', requestId: msg.requestId });
         return;
       }
+      case 'circuits':
+        post({ type: 'circuits', requestId: msg.requestId, circuits: circuitsForPanel(msg.modelDir, msg.previousHead, msg.inductionHead) });
+        return;
       case 'forward': {
         newestGeneration = Math.max(newestGeneration, msg.generation);
         if (msg.generation < newestGeneration) {

@@ -1,0 +1,59 @@
+// Hover tooltips read the cached analysis (nothing is baked into decorations). Document text is
+// untrusted: it goes into the tooltip through appendText/code spans only, never as markdown.
+import * as vscode from 'vscode';
+import { tokenAt } from '../engine/overlay';
+import type { AnalysisController, DocumentAnalysis } from './analysisController';
+
+export class InductionHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly controller: AnalysisController) {}
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const d = this.controller.get(doc.uri.toString());
+    if (!d || d.version !== doc.version) return undefined;
+    const offset = doc.offsetAt(pos) - d.baseOffset;
+    if (offset < 0 || offset >= d.text.length) return undefined;
+    const i = tokenAt(d.analysis, offset);
+    if (i < 0) return undefined;
+    const range = new vscode.Range(doc.positionAt(d.baseOffset + d.analysis.tokens.starts[i]), doc.positionAt(d.baseOffset + d.analysis.tokens.ends[i]));
+    return new vscode.Hover(hoverMarkdown(d, i, doc), range);
+  }
+}
+
+/** A token's text as a markdown code span that no content can break out of. */
+export function codeSpan(text: string): string {
+  const shown = text.replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+  let fence = '`';
+  while (shown.includes(fence)) fence += '`';
+  const pad = shown.startsWith('`') || shown.endsWith('`') || shown.startsWith(' ') || shown.endsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${shown}${pad}${fence}`;
+}
+
+export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDocument): vscode.MarkdownString {
+  const a = d.analysis;
+  const tok = d.session.model.tokenizer;
+  const md = new vscode.MarkdownString(undefined, true);
+  md.supportHtml = false;
+  md.isTrusted = { enabledCommands: ['inductionLens.showPanel'] };
+  const id = a.tokens.ids[i];
+  md.appendMarkdown(`**Induction Lens** · token ${codeSpan(tok.tokenText(id))} id ${id} · position ${i}\n\n`);
+  const preds = a.predictions[i] ?? [];
+  if (preds.length) {
+    md.appendMarkdown('Next token: ');
+    md.appendMarkdown(preds.slice(0, 5).map((p) => `${codeSpan(tok.tokenText(p.id))} ${p.prob.toFixed(2)}`).join(' · '));
+    md.appendMarkdown('\n\n');
+  }
+  const e = a.events.find((x) => x.query === i);
+  if (e) {
+    const src = doc.positionAt(d.baseOffset + a.tokens.starts[e.source]);
+    md.appendMarkdown(`Induction: L${e.head.layer}H${e.head.head} → ${codeSpan(tok.tokenText(e.successorId))} at ${src.line + 1}:${src.character + 1}, ${e.attention.toFixed(2)}`);
+    md.appendMarkdown(` · p(B) ${e.prob.toFixed(2)}, rank ${e.rank}${e.hit ? ' · **hit**' : ''}\n\n`);
+  } else {
+    md.appendMarkdown('Induction: no earlier occurrence of this token in the analysed text\n\n');
+  }
+  const loss = a.loss[i];
+  const gain = a.ablationGain?.[i];
+  md.appendMarkdown(`Loss ${loss === null ? '— (last token)' : `${loss.toFixed(2)} nats`}`);
+  md.appendMarkdown(` · ablation gain ${gain === null || gain === undefined ? (a.ablationGain ? '—' : '…') : `${gain >= 0 ? '+' : ''}${gain.toFixed(2)}`}`);
+  md.appendMarkdown(' · [Open panel](command:inductionLens.showPanel)');
+  return md;
+}

@@ -1,0 +1,88 @@
+// Owns the inference worker and the session of the configured model; loads lazily, once.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { EngineError } from '../engine/errors';
+import { openModel } from '../engine/model';
+import { ProbeCache } from '../engine/probeCache';
+import { ModelSession } from '../engine/session';
+import { WorkerPool } from '../worker/client';
+
+export class ModelManager implements vscode.Disposable {
+  private pool: WorkerPool | null = null;
+  private current: { dir: string; session: Promise<ModelSession> } | null = null;
+  private readonly cache: ProbeCache;
+  /** Extra latency per forward pass, for tests of stale results (never set by users). */
+  forwardDelayMs = 0;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {
+    this.cache = new ProbeCache(context.globalStorageUri.fsPath);
+  }
+
+  get bundledModelDir(): string {
+    return path.join(this.context.extensionPath, 'media', 'models', 'attn-only-2l');
+  }
+
+  resolveDir(setting: string): string {
+    if (!setting) return this.bundledModelDir;
+    if (path.isAbsolute(setting)) return setting;
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    return ws ? path.join(ws.uri.fsPath, setting) : path.resolve(setting);
+  }
+
+  get workerPool(): WorkerPool {
+    if (!this.pool) this.pool = new WorkerPool(path.join(this.context.extensionPath, 'dist', 'worker.js'));
+    return this.pool;
+  }
+
+  isLoaded(dir: string): boolean {
+    return this.current?.dir === dir;
+  }
+
+  /** The session for a model folder, loading it (with progress) the first time. */
+  session(dir: string): Promise<ModelSession> {
+    if (this.current?.dir === dir) return this.current.session;
+    const previous = this.current;
+    const session = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Induction Lens', cancellable: false },
+      async (progress) => {
+        progress.report({ message: `loading model from ${dir}…` });
+        const t0 = Date.now();
+        const model = openModel(dir);
+        const backend = await this.workerPool.backend(dir);
+        const s = new ModelSession(model, this.delayed(backend), this.cache);
+        progress.report({ message: 'scoring heads on the repeated-random-token probe…' });
+        await s.probe();
+        this.log.appendLine(`loaded ${model.folder.manifest.id} from ${dir} in ${Date.now() - t0} ms`);
+        return s;
+      },
+    );
+    this.current = { dir, session: Promise.resolve(session) };
+    this.current.session.catch((e) => {
+      if (this.current?.session === session) this.current = null;
+      this.log.appendLine(`model load failed: ${(e as Error).message}`);
+    });
+    if (previous) previous.session.then((s) => s.dispose()).catch(() => undefined);
+    return this.current.session;
+  }
+
+  private delayed<T extends { forward: ModelSession['backend']['forward'] }>(backend: T): T {
+    const original = backend.forward.bind(backend);
+    backend.forward = async (req) => {
+      const delay = this.forwardDelayMs;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      return original(req);
+    };
+    return backend;
+  }
+
+  dispose(): void {
+    this.current?.session.then((s) => s.dispose()).catch(() => undefined);
+    this.current = null;
+    void this.pool?.terminate();
+    this.pool = null;
+  }
+}
+
+export function describeError(e: unknown): string {
+  return e instanceof EngineError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+}

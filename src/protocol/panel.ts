@@ -1,0 +1,89 @@
+// Messages between the extension host and the panel's webview. Types only; tensors travel as
+// typed arrays with their shape, never as nested JSON arrays.
+
+export interface HeadRef {
+  layer: number;
+  head: number;
+}
+
+export interface Matrix {
+  shape: [number, number];
+  data: Float32Array;
+}
+
+export interface PanelHeadScore extends HeadRef {
+  induction: number;
+  previousToken: number;
+  duplicateToken: number;
+  /** The same scores measured on the analysed text (NaN when the text has no eligible position). */
+  textInduction: number;
+  textPreviousToken: number;
+}
+
+export interface PanelEvent {
+  query: number;
+  source: number;
+  successorId: number;
+  attention: number;
+  head: HeadRef;
+  prob: number;
+  rank: number;
+  hit: boolean;
+}
+
+export interface PanelAnalysis {
+  requestId: number;
+  model: { id: string; nLayers: number; nHeads: number; nCtx: number; circuitsUnavailable: string | null };
+  fileName: string;
+  text: string;
+  tokens: { ids: Int32Array; starts: Int32Array; ends: Int32Array };
+  heads: PanelHeadScore[];
+  inductionHeads: HeadRef[];
+  events: PanelEvent[];
+  /** [n_tokens]; NaN where undefined (the last token). */
+  loss: Float32Array;
+  /** [n_tokens] loss with the induction heads masked minus loss; NaN until computed. */
+  ablationGain: Float32Array;
+  /** Top-k next-token predictions: ids and probabilities [n_tokens, k]. */
+  topK: { k: number; ids: Int32Array; probs: Float32Array };
+  /** Text of every token id the panel shows (predictions, successors). */
+  vocabText: Record<number, string>;
+  /** [n_layers * n_heads], 1 = on, 0 = ablated by the user. */
+  mask: Float32Array;
+  /** With heads ablated: the unablated loss and successor probability per event, for comparison. */
+  baseline: { loss: Float32Array; eventProb: Float32Array } | null;
+  elapsedMs: number;
+}
+
+export interface PanelPattern {
+  requestId: number;
+  head: HeadRef;
+  /** Attention of the head over the analysed tokens, [query, key]; keys outside a query's window are 0. */
+  pattern: Matrix;
+}
+
+export interface PanelCircuits {
+  previousTokenQK: { head: HeadRef; subDiagonalMass: number; pattern: Matrix };
+  kCompositionPattern: { previousHead: HeadRef; inductionHead: HeadRef; scores: Matrix };
+  ovCircuit: { head: HeadRef; tokens: string[]; matrix: Matrix };
+  copying: (HeadRef & { eigenCopyingScore: number; top1Accuracy: number })[];
+  kComposition: { scores: number[][]; baseline: number };
+}
+
+export type HostToPanel =
+  | { type: 'analysis'; analysis: PanelAnalysis }
+  | { type: 'pattern'; pattern: PanelPattern }
+  | { type: 'circuits'; circuits: PanelCircuits | null; reason: string | null }
+  | { type: 'busy'; message: string }
+  | { type: 'error'; message: string }
+  | { type: 'empty'; message: string };
+
+export type PanelToHost =
+  | { type: 'ready' }
+  | { type: 'selectHead'; head: HeadRef }
+  | { type: 'revealToken'; index: number }
+  | { type: 'setMask'; mask: number[] }
+  | { type: 'requestCircuits' }
+  | { type: 'exportJson' }
+  | { type: 'exportPng'; view: string; dataUrl: string }
+  | { type: 'perf'; mark: string; ms: number };

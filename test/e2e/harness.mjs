@@ -1,0 +1,152 @@
+// Real-VS-Code test harness: starts code-server (VS Code 1.100.3) on a free loopback port with
+// fresh folders, drives it with Debian's headless Chromium through playwright-core, runs
+//   1. the extension-host tests (test/e2e/suite, standard run() entry) against the dev build,
+//   2. the browser tests (test/e2e/ui.mjs) against the packaged VSIX,
+// stops everything it started and prints one `N passed, N failed` line.
+import { spawn, execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { createRequire } from 'module';
+import { fileURLToPath } from 'url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TOOLS = path.join(ROOT, '.e2e', 'tools', 'node_modules');
+const require = createRequire(path.join(TOOLS, 'x.js'));
+const { chromium } = require('playwright-core');
+const CODE_SERVER = path.join(TOOLS, 'code-server', 'out', 'node', 'entry.js');
+const only = process.argv.includes('--ui-only') ? 'ui' : process.argv.includes('--host-only') ? 'host' : 'all';
+
+export const RUN_DIR = path.join(ROOT, '.e2e', `run-${Date.now()}`);
+export const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A fresh profile and workspace; the workspace holds the fixture texts. */
+export function makeWorkspace(name, settings) {
+  const dir = path.join(RUN_DIR, name);
+  const d = { root: dir, userData: path.join(dir, 'user-data'), extensions: path.join(dir, 'extensions'), xdg: path.join(dir, 'xdg'), workspace: path.join(dir, 'workspace') };
+  for (const p of Object.values(d)) fs.mkdirSync(p, { recursive: true });
+  fs.mkdirSync(path.join(d.workspace, 'fixtures'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'attn-only-2l', 'reference.json'), path.join(d.workspace, 'fixtures', 'reference.json'));
+  const ref = JSON.parse(fs.readFileSync(path.join(d.workspace, 'fixtures', 'reference.json'), 'utf8'));
+  fs.writeFileSync(path.join(d.workspace, 'repeated.txt'), ref.text);
+  for (const f of fs.readdirSync(path.join(ROOT, 'samples'))) fs.copyFileSync(path.join(ROOT, 'samples', f), path.join(d.workspace, f));
+  fs.mkdirSync(path.join(d.userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(d.userData, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'workbench.tips.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'editor.hover.delay': 150,
+    'editor.minimap.enabled': false,
+    'workbench.colorTheme': 'Default Dark Modern',
+    'chat.disableAIFeatures': true,
+    ...settings,
+  }, null, 1));
+  return d;
+}
+
+export async function startCodeServer(d) {
+  const port = await freePort();
+  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(d.xdg, 'config'), XDG_DATA_HOME: path.join(d.xdg, 'data'), XDG_CACHE_HOME: path.join(d.xdg, 'cache') };
+  const log = fs.openSync(path.join(d.root, 'code-server.log'), 'a');
+  const proc = spawn(process.execPath, [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--user-data-dir', d.userData, '--extensions-dir', d.extensions, d.workspace], { env, detached: true, stdio: ['ignore', log, log] });
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch { /* not yet */ }
+    if (proc.exitCode !== null) throw new Error(`code-server exited (${proc.exitCode}); see ${d.root}/code-server.log`);
+    if (Date.now() - t0 > 30000) throw new Error('code-server did not answer /healthz in 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port, url, proc,
+    stop() {
+      try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+export function installVsix(d) {
+  const vsix = path.join(ROOT, 'induction-lens-linux-x64.vsix');
+  if (!fs.existsSync(vsix)) execFileSync(process.execPath, ['scripts/package.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [CODE_SERVER, '--extensions-dir', d.extensions, '--user-data-dir', d.userData, '--install-extension', vsix], {
+    env: { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(d.xdg, 'config'), XDG_DATA_HOME: path.join(d.xdg, 'data') }, stdio: 'pipe',
+  });
+}
+
+async function hostTests(browser) {
+  const d = makeWorkspace('host', {});
+  const server = await startCodeServer(d);
+  try {
+    const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+    const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(path.join(ROOT, 'dist-test', 'e2e', 'suite', 'index'))]];
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let resolveExit;
+    const exited = new Promise((r) => (resolveExit = r));
+    await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(d.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240000))]);
+    const file = path.join(d.workspace, '.il-e2e-results.json');
+    const results = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+    if (!results.length) results.push({ name: 'extension-host test run', ok: false, error: `no results (exit ${code}); see ${d.root}/code-server.log` });
+    await page.close();
+    return results;
+  } finally {
+    server.stop();
+  }
+}
+
+async function main() {
+  fs.mkdirSync(RUN_DIR, { recursive: true });
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const browser = await launchBrowser();
+  const results = [];
+  try {
+    if (only !== 'ui') results.push(...(await hostTests(browser)).map((r) => ({ ...r, name: `host: ${r.name}` })));
+    if (only !== 'host') {
+      const { uiTests } = await import('./ui.mjs');
+      results.push(...(await uiTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
+    }
+  } catch (e) {
+    results.push({ name: 'harness', ok: false, error: e.stack ?? String(e) });
+  } finally {
+    await browser.close();
+  }
+  for (const r of results) {
+    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ms !== undefined ? ` (${r.ms} ms)` : ''}`);
+    if (!r.ok) console.log(`     ${String(r.error).split('\n').slice(0, 8).join('\n     ')}`);
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  if (!process.env.IL_KEEP_E2E) fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  process.exit(failed ? 1 : 0);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();
