@@ -60,7 +60,7 @@ def model_from_folder(folder):
 def sample_text(tok, seed=3):
     """Random single-token words written twice, then code with repeated identifiers."""
     vocab = tok["model"]["vocab"]
-    words = sorted(t for t in vocab if t.startswith("Ġ") and t[1:].isalpha() and t[1:].islower() and len(t) > 3)
+    words = sorted(t for t in vocab if t.startswith("Ġ") and t[1:].isascii() and t[1:].isalpha() and t[1:].islower() and len(t) > 3)
     rng = mulberry32(seed)
     picked = []
     while len(picked) < 24:

