@@ -16,7 +16,7 @@ const ignoreFile = `.vscodeignore.${target}`;
 fs.writeFileSync(ignoreFile, ignore);
 const out = `induction-lens-${target}.vsix`;
 try {
-  execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'], { stdio: 'inherit' });
 } finally {
   fs.rmSync(ignoreFile, { force: true });
 }

@@ -44,7 +44,7 @@ def write_safetensors(path, tensors):
 
 def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu")
-    model = AttnOnly(Config(**ck["config"]))
+    model = AttnOnly(Config(**{"pos_init": "normal", **ck["config"]}))
     model.load_state_dict(ck["model"])
     model.eval()
     return model, ck.get("step", 0)

@@ -16,6 +16,7 @@ class Config:
     n_ctx: int = 512
     d_vocab: int = 2048
     positional: str = "shortformer"  # or "learned"
+    pos_init: str = "normal"  # or "sinusoidal": W_pos starts as scaled sinusoids (still trained)
 
     def to_dict(self):
         return asdict(self)
@@ -30,6 +31,16 @@ class AttnOnly(nn.Module):
         # start near zero and their gradients vanish (see shared/notes/training-facts.md).
         self.W_E = nn.Parameter(torch.randn(cfg.d_vocab, D))          # [d_vocab, d_model]
         self.W_pos = nn.Parameter(torch.randn(cfg.n_ctx, D))          # [n_ctx, d_model]
+        if cfg.pos_init == "sinusoidal":
+            # Sinusoids make "attend to the previous position" one shared rotation for every
+            # position, so the previous-token head can form without learning 512 separate pairs.
+            pos = torch.arange(cfg.n_ctx, dtype=torch.float32)[:, None]
+            freq = torch.exp(-math.log(10000.0) * torch.arange(0, D, 2, dtype=torch.float32) / D)
+            pe = torch.zeros(cfg.n_ctx, D)
+            pe[:, 0::2] = torch.sin(pos * freq)
+            pe[:, 1::2] = torch.cos(pos * freq)
+            with torch.no_grad():
+                self.W_pos.copy_(pe * math.sqrt(2.0))
         self.W_Q = nn.Parameter(torch.randn(L, H, D, E) / math.sqrt(D))  # [layer, head, d_model, d_head]
         self.W_K = nn.Parameter(torch.randn(L, H, D, E) / math.sqrt(D))  # [layer, head, d_model, d_head]
         self.W_V = nn.Parameter(torch.randn(L, H, D, E) / math.sqrt(D))  # [layer, head, d_model, d_head]

@@ -102,6 +102,7 @@ def main():
     ap.add_argument("--n-heads", type=int, default=8)
     ap.add_argument("--d-head", type=int, default=16)
     ap.add_argument("--positional", default="shortformer", choices=["shortformer", "learned"])
+    ap.add_argument("--pos-init", default="sinusoidal", choices=["sinusoidal", "normal"])
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--synthetic-share", type=float, default=0.6)
@@ -127,7 +128,7 @@ def main():
     print(f"train tokens {len(train_ids):,}, val tokens {len(val_ids):,}, vocab {vocab}", flush=True)
 
     cfg = Config(d_model=args.d_model, n_heads=args.n_heads, d_head=args.d_head, n_ctx=args.seq,
-                 d_vocab=vocab, positional=args.positional)
+                 d_vocab=vocab, positional=args.positional, pos_init=args.pos_init)
     torch.manual_seed(args.seed)
     model = AttnOnly(cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.0)

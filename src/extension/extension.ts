@@ -19,6 +19,7 @@ export interface ExtensionApi {
     setForwardDelay(ms: number): void;
     lastError(): string | null;
     panel: PanelManager;
+    activationMs: number;
   };
 }
 
@@ -113,7 +114,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
   panel.registerSerializer();
-  log.appendLine(`activated in ${(performance.now() - t0).toFixed(1)} ms`);
+  const activationMs = performance.now() - t0;
+  log.appendLine(`activated in ${activationMs.toFixed(1)} ms`);
 
   const toPairs = (rs: { start: number; end: number }[]) => rs.map((r) => [r.start, r.end] as [number, number]);
   return {
@@ -128,6 +130,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       setForwardDelay: (ms) => (models.forwardDelayMs = ms),
       lastError: () => lastError,
       panel,
+      activationMs,
     },
   };
 }

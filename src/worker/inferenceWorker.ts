@@ -20,7 +20,7 @@ function post(msg: FromWorker) {
   const transfer: ArrayBuffer[] = [];
   if (msg.type === 'result') {
     transfer.push(msg.logits.buffer as ArrayBuffer);
-    if (msg.attentions) transfer.push(msg.attentions.buffer as ArrayBuffer);
+    if (msg.attentions && msg.attentions.buffer !== msg.logits.buffer) transfer.push(msg.attentions.buffer as ArrayBuffer);
   }
   parentPort!.postMessage(msg, transfer);
 }
@@ -66,10 +66,8 @@ async function handle(msg: ToWorker): Promise<void> {
         const m = await model(msg.modelDir);
         const t0 = performance.now();
         const out = await m.forward(msg);
-        // Copy out of ORT-owned memory so the buffers can be transferred, not cloned.
-        const logits = new Float32Array(out.logits);
-        const attentions = out.attentions ? new Float32Array(out.attentions) : null;
-        post({ type: 'result', requestId: msg.requestId, generation: msg.generation, logits, attentions, runMs: performance.now() - t0 });
+        // ORT's output buffers are plain ArrayBuffers: transferred to the caller, never copied.
+        post({ type: 'result', requestId: msg.requestId, generation: msg.generation, logits: out.logits, attentions: out.attentions, runMs: performance.now() - t0 });
         return;
       }
     }

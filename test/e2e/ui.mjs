@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { installVsix, makeWorkspace, SHOTS, startCodeServer } from './harness.mjs';
 
+const ROOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(what, f, ms = 30000) {
@@ -27,6 +28,9 @@ async function command(page, title) {
 }
 
 async function openFile(page, name) {
+  // Keyboard focus may sit in the panel's iframe: give it back to the workbench first.
+  const editor = page.locator('.editor-group-container .monaco-editor .view-lines').first();
+  if (await editor.count()) await editor.click();
   await page.keyboard.press('Control+P');
   await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
   await page.keyboard.type(name);
@@ -43,7 +47,8 @@ function panelFrame(page) {
 
 export async function uiTests(browser) {
   const results = [];
-  const d = makeWorkspace('ui', { 'inductionLens.openPanel': true, 'inductionLens.attentionThreshold': 0.3 });
+  const threshold = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'test', 'fixtures', 'attn-only-2l', 'reference.json'), 'utf8')).inductionThreshold;
+  const d = makeWorkspace('ui', { 'inductionLens.openPanel': true, 'inductionLens.attentionThreshold': 0.3, 'inductionLens.inductionThreshold': threshold });
   installVsix(d);
   const server = await startCodeServer(d);
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -151,15 +156,15 @@ export async function uiTests(browser) {
     });
 
     await run('panel Heads view: clicking a head changes the Pattern view', async () => {
-      await frame.locator('#tab-heads').click();
+      await frame.locator('vscode-tab-header[data-view="heads"]').click();
       await waitFor('head grid', async () => (await frame.locator('td.head-cell').count()) > 0);
       await page.screenshot({ path: path.join(SHOTS, 'panel-heads.png') });
-      await frame.locator('#tab-pattern').click();
+      await frame.locator('vscode-tab-header[data-view="pattern"]').click();
       const before = await frame.locator('#pattern').evaluate((c) => c.toDataURL());
       const title0 = await frame.locator('#pattern-title').innerText();
-      await frame.locator('#tab-heads').click();
+      await frame.locator('vscode-tab-header[data-view="heads"]').click();
       await frame.locator('td.head-cell[data-layer="0"][data-head="0"]').first().click();
-      await frame.locator('#tab-pattern').click();
+      await frame.locator('vscode-tab-header[data-view="pattern"]').click();
       await waitFor('new pattern', async () => (await frame.locator('#pattern-title').innerText()).includes('L0H0'));
       const after = await frame.locator('#pattern').evaluate((c) => c.toDataURL());
       if (title0.includes('L0H0') || before === after) throw new Error('the pattern did not change');
@@ -167,11 +172,11 @@ export async function uiTests(browser) {
     });
 
     await run('panel: ablating the induction heads lowers the successor probability', async () => {
-      await frame.locator('#tab-heads').click();
+      await frame.locator('vscode-tab-header[data-view="heads"]').click();
       await frame.locator('#ablate-induction').click();
       const effect = await waitFor('ablation effect', async () => {
         const t = await frame.locator('#heads').innerText();
-        return /Ablation effect: .*p\(induction successor\) ([\d.]+) → ([\d.]+)/.exec(t);
+        return /Ablation effect: .*p\(induction successor\) (\d+\.\d+) → (\d+\.\d+)/.exec(t);
       }, 30000);
       const [pBefore, pAfter] = [Number(effect[1]), Number(effect[2])];
       if (!(pAfter < pBefore)) throw new Error(`p(successor) ${pBefore} → ${pAfter} did not drop`);
@@ -181,12 +186,12 @@ export async function uiTests(browser) {
     });
 
     await run('panel Circuits view shows the three figures and the score tables', async () => {
-      await frame.locator('#tab-circuits').click();
+      await frame.locator('vscode-tab-header[data-view="circuits"]').click();
       await waitFor('circuits', async () => (await frame.locator('#circuit-prev, #circuit-kcomp, #circuit-ov').count()) === 3, 60000);
       const text = await frame.locator('#circuits').innerText();
       if (!/copying score/.test(text) || !/random baseline/.test(text)) throw new Error(`circuit tables missing: ${text.slice(0, 200)}`);
       await page.screenshot({ path: path.join(SHOTS, 'panel-circuits.png') });
-      await frame.locator('#tab-tokens').click();
+      await frame.locator('vscode-tab-header[data-view="tokens"]').click();
     });
 
     await run('document text with HTML is shown as text in the panel and the hover', async () => {
