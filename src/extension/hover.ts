@@ -2,6 +2,7 @@
 // untrusted: it goes into the tooltip through appendText/code spans only, never as markdown.
 import * as vscode from 'vscode';
 import { tokenAt } from '../engine/overlay';
+import { codeSpan } from './markdownText';
 import type { AnalysisController, DocumentAnalysis } from './analysisController';
 
 export class InductionHoverProvider implements vscode.HoverProvider {
@@ -17,15 +18,6 @@ export class InductionHoverProvider implements vscode.HoverProvider {
     const range = new vscode.Range(doc.positionAt(d.baseOffset + d.analysis.tokens.starts[i]), doc.positionAt(d.baseOffset + d.analysis.tokens.ends[i]));
     return new vscode.Hover(hoverMarkdown(d, i, doc), range);
   }
-}
-
-/** A token's text as a markdown code span that no content can break out of. */
-export function codeSpan(text: string): string {
-  const shown = text.replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
-  let fence = '`';
-  while (shown.includes(fence)) fence += '`';
-  const pad = shown.startsWith('`') || shown.endsWith('`') || shown.startsWith(' ') || shown.endsWith(' ') ? ' ' : '';
-  return `${fence}${pad}${shown}${pad}${fence}`;
 }
 
 export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDocument): vscode.MarkdownString {
