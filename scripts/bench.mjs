@@ -149,14 +149,14 @@ async function main() {
   await pool.terminate();
   console.log(JSON.stringify(out, null, 1));
   const rows = [['stage', ...sizes.map((n) => `${n} tok`)]];
-  const row = (name, f) => rows.push([name, ...sizes.map((n) => f(out.stages[`tokens${n}`]))]);
+  const row = (name, f) => rows.push([name, ...sizes.map((n) => f(out.stages[`tokens${n}`], n))]);
   const ms = (x) => (x ? `${x.median.toFixed(2)} ms` : '-');
   row('tokenize', (s) => ms(s.tokenizeMs));
   row('raw session.run (floor)', (s) => ms(s.rawSessionRunMs));
   row('engine analysis', (s) => ms(s.analysisMs));
   row('  ratio to floor', (s) => s.analysisOverRaw.toFixed(2));
   row('ablation re-run', (s) => ms(s.ablationMs));
-  row('PyTorch eager analysis', (s) => (out.torchEager[sizes[0]] ? ms(out.torchEager[Object.keys(out.stages).find((k) => out.stages[k] === s).slice(6)]?.analysisMs) : '-'));
+  row('PyTorch eager analysis', (s, n) => ms(out.torchEager[n]?.analysisMs));
   row('decoration planning', (s) => ms(s.decorationPlanMs));
   row('event-loop delay', (s) => `${s.eventLoopDelayDuringAnalysisMs.toFixed(1)} ms`);
   process.stderr.write(rows.map((r) => r.map((c, i) => (i ? c.padStart(14) : c.padEnd(26))).join('')).join('\n') + '\n');

@@ -42,6 +42,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
       analysis = m.analysis;
       pattern = null;
       renderAll();
+      if (view === 'circuits' && !circuits && !circuitsReason) send({ type: 'requestCircuits' });
       requestAnimationFrame(() => send({ type: 'perf', mark: `firstPaint:${m.analysis.tokens.ids.length}`, ms: performance.now() - t0 }));
       break;
     case 'pattern':
@@ -423,7 +424,7 @@ function renderCircuits() {
     cv.id = id;
     cv.tabIndex = 0;
     cv.setAttribute('aria-label', caption);
-    drawMatrix(cv, m, colour, 300);
+    drawMatrix(cv, m, colour, 260);
     const out = el('div', 'readout');
     cv.addEventListener('mousemove', (e) => readout(cv, m, e, describe, out));
     f.append(cv, el('div', 'caption', caption), out);
@@ -514,7 +515,7 @@ function exportCanvas(): HTMLCanvasElement | null {
   if (view === 'circuits') {
     const figs = ['circuit-prev', 'circuit-kcomp', 'circuit-ov'].map((id) => document.getElementById(id) as HTMLCanvasElement | null).filter((x): x is HTMLCanvasElement => !!x);
     if (!figs.length) return null;
-    const size = 300;
+    const size = 260;
     const out = el('canvas');
     out.width = figs.length * (size + 20);
     out.height = size;

@@ -190,7 +190,13 @@ export async function uiTests(browser) {
       await waitFor('circuits', async () => (await frame.locator('#circuit-prev, #circuit-kcomp, #circuit-ov').count()) === 3, 60000);
       const text = await frame.locator('#circuits').innerText();
       if (!/copying score/.test(text) || !/random baseline/.test(text)) throw new Error(`circuit tables missing: ${text.slice(0, 200)}`);
+      // Maximise the panel's editor group so the three figures sit side by side.
+      await page.click('.tab[aria-label*="Induction Lens"]');
+      await command(page, 'View: Toggle Maximized Editor Group');
+      await sleep(800);
       await page.screenshot({ path: path.join(SHOTS, 'panel-circuits.png') });
+      await command(page, 'View: Toggle Maximized Editor Group');
+      await sleep(300);
       await frame.locator('vscode-tab-header[data-view="tokens"]').click();
     });
 
