@@ -160,7 +160,36 @@ async function main() {
   row('decoration planning', (s) => ms(s.decorationPlanMs));
   row('event-loop delay', (s) => `${s.eventLoopDelayDuringAnalysisMs.toFixed(1)} ms`);
   process.stderr.write(rows.map((r) => r.map((c, i) => (i ? c.padStart(14) : c.padEnd(26))).join('')).join('\n') + '\n');
+  if (process.argv.includes('--write-doc')) writeDoc(out, rows);
   process.stderr.write(Object.entries(out.targets).map(([k, t]) => `${t.holds === null ? '  ?' : t.holds ? ' ok' : 'MISS'} ${k}: ${t.value === undefined || t.value === null ? 'not measured' : Number(t.value).toFixed(2)} (limit ${t.limit})`).join('\n') + '\n');
+}
+
+/** docs/performance.md from this run: the table, the VS Code timings, the targets. */
+function writeDoc(out, rows) {
+  const md = [];
+  md.push('# Performance', '', `Measured by \`node scripts/bench.mjs --vscode --write-doc\` on ${out.machine.cpus} cores (${out.machine.cpu}), ${out.machine.memGiB} GiB, Node ${out.machine.node}, onnxruntime-node ${out.machine.onnxruntimeNode}, model ${out.model}. Medians of ${REPS} runs after 3 warm-up runs; sizes are model positions including BOS (512 = the full context of the bundled model).`, '');
+  md.push(`| ${rows[0].join(' | ')} |`, `|${rows[0].map(() => '---').join('|')}|`);
+  for (const r of rows.slice(1)) md.push(`| ${r.join(' | ')} |`);
+  md.push('', `Tokenizer throughput on ${out.stages.tokenizeLargeFile.chars.toLocaleString('en')} characters of Python source: ${Math.round(out.stages.tokenizeLargeFile.tokensPerSecond).toLocaleString('en')} tokens/s. Whole analysis of 2,048 tokens (4 windows): ${out.stages.analysis2048tokensMs.median.toFixed(1)} ms. Probe (8 x 101 tokens): engine ${out.stages.probeMs.median.toFixed(1)} ms${out.torchEager.probeMs ? `, PyTorch ${out.torchEager.probeMs.median.toFixed(1)} ms` : ''}.`);
+  if (out.vscode) {
+    const v = out.vscode;
+    const f = (x) => (x && x.median !== undefined ? `${x.median.toFixed(1)} ms (min ${x.min.toFixed(1)}, max ${x.max.toFixed(1)}, n ${x.n})` : 'not measured');
+    md.push('', '## Inside VS Code (code-server 4.100.3, headless Chromium)', '',
+      `- command to overlay, ${v.tokensCommand} tokens: ${f(v.commandToOverlayMs)}`,
+      `- edit to overlay in live mode, ${v.liveVisibleTokens}-token visible range, debounce excluded: ${f(v.editToOverlayBeyondDebounceMs)}`,
+      `- panel first paint, 511 tokens: ${f(v.panelFirstPaint512Ms)}; 2,048 tokens: ${f(v.panelFirstPaint2048Ms)}`,
+      `- heatmap redraw at full context (511 x 511): ${f(v.heatmapRedrawFullContextMs)}; 2,048 x 2,048: ${f(v.heatmapRedraw2048Ms)}`,
+      `- activation: ${v.activationMs?.toFixed(2)} ms (the model loads lazily)`,
+      `- extension host memory with the model loaded: RSS ${v.extensionHostMemoryMiB.rss.toFixed(0)} MiB (peak ${v.extensionHostMemoryMiB.peakRss.toFixed(0)} MiB, array buffers ${v.extensionHostMemoryMiB.arrayBuffers.toFixed(0)} MiB); the worker is a thread of this process`);
+  }
+  md.push('', '## Targets', '', '| target | measured | limit | holds |', '|---|---:|---:|---|');
+  for (const [k, t] of Object.entries(out.targets)) md.push(`| ${k} | ${t.value === null || t.value === undefined ? '-' : Number(t.value).toFixed(2)} | ${t.limit} | ${t.holds === null ? 'not measured' : t.holds ? 'yes' : 'no'} |`);
+  md.push('', '## Floors', '',
+    '- inference: the raw `session.run` of onnxruntime-node on the same input, fetching logits and attentions, in the same process. The engine adds tokenization, the hop to the worker thread (buffers are transferred, not copied), the log-softmax of every position for losses and top-k, and the event search.',
+    '- decoration planning: linear in the number of events; the floor is the `setDecorations` calls themselves (one per decoration type).',
+    '- panel paint: building one span per token; heatmap: one `putImageData` of an n x n image.');
+  fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'docs', 'performance.md'), md.join('\n') + '\n');
 }
 
 main().catch((e) => {

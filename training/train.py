@@ -46,13 +46,21 @@ def pool_size(step, args, vocab):
     return int(round(args.pool_start * ((vocab - 1) / args.pool_start) ** f))
 
 
-def make_batch(rng, text, batch, seq, vocab, synthetic_share, bos=0, pool=None, text_block_prob=0.4):
+def make_batch(rng, text, batch, seq, vocab, synthetic_share, bos=0, pool=None, text_block_prob=0.4,
+               alternating_prob=0.0):
     out = np.empty((batch, seq), dtype=np.int64)
     for b in range(batch):
         row = [bos]
         if rng.random() < synthetic_share:
             while len(row) < seq:
-                if rng.random() >= text_block_prob:
+                u = rng.random()
+                if u < alternating_prob:
+                    # "x y x y ...": predicting it needs attention to the previous token and a
+                    # copying OV circuit, the two parts a previous-token head gives induction.
+                    xy = (pool[rng.integers(0, len(pool), size=2)] if pool is not None
+                          else rng.integers(1, vocab, size=2)).tolist()
+                    row += xy * int(rng.integers(4, 13))
+                elif u >= text_block_prob:
                     n = int(rng.integers(4, 65))
                     if pool is None:
                         r = rng.integers(1, vocab, size=n).tolist()
@@ -108,6 +116,8 @@ def main():
     ap.add_argument("--synthetic-share", type=float, default=0.6)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pool-start", type=int, default=0, help="0 = no vocabulary curriculum")
+    ap.add_argument("--alternating-share", type=float, default=0.0,
+                    help="share of synthetic blocks before --early-until that alternate two tokens")
     ap.add_argument("--early-until", type=int, default=0,
                     help="before this step every sequence is repeated random segments only (no text)")
     ap.add_argument("--pool-grow-from", type=int, default=1500)
@@ -162,7 +172,8 @@ def main():
         pool = None if k >= vocab - 1 else perm[:k]
         early = step < args.early_until
         x = make_batch(rng, train_ids, batch, seq, vocab, 1.0 if early else args.synthetic_share, pool=pool,
-                       text_block_prob=0.0 if early else 0.4)
+                       text_block_prob=0.0 if early else 0.4,
+                       alternating_prob=args.alternating_share if early else 0.0)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
         logits = model(x)                                            # [batch, seq, vocab]

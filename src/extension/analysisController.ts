@@ -150,7 +150,7 @@ export class AnalysisController implements vscode.Disposable {
       // Offsets of all changes in one event refer to the document before the event.
       const end = r.baseOffset + r.text.length;
       if (c.rangeOffset >= end) continue; // after the analysed text: nothing moves
-      if (c.rangeOffset + c.rangeLength <= r.baseOffset && !(c.rangeLength === 0 && c.rangeOffset === r.baseOffset && c.text.length === 0)) {
+      if (c.rangeOffset + c.rangeLength <= r.baseOffset) {
         shift += c.text.length - c.rangeLength; // before it: the text only moves
         continue;
       }
