@@ -12,15 +12,23 @@ import torch.nn as nn
 from model import AttnOnly, Config
 
 
+TOP_K = 5
+
+
 class OnnxWrapper(nn.Module):
-    """forward(input_ids, head_mask) -> (logits, attentions), the contract's inputs and outputs."""
+    """forward(input_ids, head_mask) -> the contract's logits and attentions, plus two small
+    optional outputs that spare the engine a pass over the logits: logsumexp [batch, seq] and
+    the top-k logits and ids [batch, seq, k]."""
 
     def __init__(self, model):
         super().__init__()
         self.model = model
 
     def forward(self, input_ids, head_mask):
-        return self.model(input_ids, head_mask=head_mask, need_attn=True)
+        logits, attentions = self.model(input_ids, head_mask=head_mask, need_attn=True)
+        lse = torch.logsumexp(logits, dim=-1)                           # [batch, seq]
+        top_values, top_ids = torch.topk(logits, TOP_K, dim=-1)        # [batch, seq, k]
+        return logits, attentions, lse, top_values, top_ids
 
 
 def write_safetensors(path, tensors):
@@ -57,9 +65,12 @@ def export(model, tokenizer_path, out_dir, model_id):
     mask = torch.ones((cfg.n_layers, cfg.n_heads), dtype=torch.float32)
     torch.onnx.export(
         OnnxWrapper(model), (ids, mask), os.path.join(out_dir, "model.onnx"),
-        input_names=["input_ids", "head_mask"], output_names=["logits", "attentions"],
+        input_names=["input_ids", "head_mask"],
+        output_names=["logits", "attentions", "logsumexp", "top_k_values", "top_k_indices"],
         dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"},
-                      "attentions": {0: "batch", 3: "seq_q", 4: "seq_k"}},
+                      "attentions": {0: "batch", 3: "seq_q", 4: "seq_k"},
+                      "logsumexp": {0: "batch", 1: "seq"}, "top_k_values": {0: "batch", 1: "seq"},
+                      "top_k_indices": {0: "batch", 1: "seq"}},
         opset_version=14, do_constant_folding=True)
     write_safetensors(os.path.join(out_dir, "weights.safetensors"), model.tl_state())
     shutil.copyfile(tokenizer_path, os.path.join(out_dir, "tokenizer.json"))
@@ -74,7 +85,8 @@ def export(model, tokenizer_path, out_dir, model_id):
                          "attn_only": True, "layer_norm": False, "positional": cfg.positional},
         "bos_token_id": 0,
         "io": {"input_ids": "input_ids", "head_mask": "head_mask", "logits": "logits",
-               "attentions": "attentions"},
+               "attentions": "attentions", "logsumexp": "logsumexp",
+               "top_k": {"values": "top_k_values", "indices": "top_k_indices", "k": TOP_K}},
     }
     with open(os.path.join(out_dir, "model.json"), "w") as f:
         json.dump(manifest, f, indent=2)

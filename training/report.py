@@ -100,10 +100,13 @@ Produced by `training/report.py` from `{os.path.relpath(args.run, HERE)}/log.jso
   query-key gradients vanish and attention stays uniform (shared/notes/training-facts.md).
 - AdamW lr {t['lr']} (warm-up {t['warmup']}, cosine to 10 %), batch {t['batch']} x {t['short_seq']} tokens until step
   {t['long_from']}, then {t['batch'] // 2} x {t['seq']}; seed {t['seed']}; {t['steps']} steps.
-- data: corpus in `CORPUS.md`. Share of sequences with repeated random segments: 100 % before step
-  {t.get('early_until', 0)} (random segments only, drawn from a pool of {t.get('pool_start', 0) or 'all'} token ids that grows
-  to the whole vocabulary by step {t.get('pool_full_at', '-')}), then {int(t['synthetic_share'] * 100)} % (segments mixed with
-  text chunks), the rest plain text windows.
+- data: corpus in `CORPUS.md`. Before step {t.get('early_until', 0)} every sequence is synthetic: blocks that are
+  either a random segment R written twice (|R| 4-64) or, for {int(t.get('alternating_share', 0) * 100)} % of the blocks, two
+  random tokens alternating ("x y x y ...", which rewards a sharp previous-token head with a copying OV circuit).
+  The random tokens come from a pool of {t.get('pool_start', 0) or 'all'} token ids that grows geometrically from step
+  {t.get('pool_grow_from', '-')} to the whole vocabulary at step {t.get('pool_full_at', '-')}. After step {t.get('early_until', 0)}:
+  {int(t['synthetic_share'] * 100)} % of sequences hold repeated random segments mixed with text chunks (40 % of blocks),
+  the rest are plain text windows.
 
 ## Results (shipped weights, forward pass rebuilt from weights.safetensors in PyTorch)
 - probe (BOS + 50 random tokens + the same 50, batch 8): best layer-1 induction score

@@ -43,7 +43,8 @@ def main(ckpt, folder):
     outs = {o.name: o for o in g.output}
     check("ONNX inputs are input_ids and head_mask (both required)", set(ins) == {"input_ids", "head_mask"}
           and not any(init.name in ins for init in g.initializer))
-    check("ONNX outputs are logits and attentions", set(outs) == {"logits", "attentions"})
+    check("ONNX outputs are logits and attentions (+ optional logsumexp, top-k)",
+          {"logits", "attentions"} <= set(outs) <= {"logits", "attentions", "logsumexp", "top_k_values", "top_k_indices"})
     dims = lambda v: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
     check("dynamic batch and sequence axes", dims(ins["input_ids"]) == ["batch", "seq"] and dims(outs["logits"])[:2] == ["batch", "seq"],
           str(dims(ins["input_ids"])))

@@ -146,6 +146,11 @@ export async function computeAblation(a: Analysis, backend: InferenceBackend, ba
   return gain;
 }
 
+/** log Σ exp of one position's logits: from the model's optional output, else computed. */
+function rowLogSumExp(out: ForwardResult, pos: number, V: number): number {
+  return out.logsumexp ? out.logsumexp[pos] : logSumExp(out.logits, pos * V, V);
+}
+
 function windowIds(ids: Int32Array, start: number, end: number, bos: number): Int32Array {
   const out = new Int32Array(end - start + 1);
   out[0] = bos;
@@ -158,12 +163,18 @@ function scoreWindow(
   k: number, loss: (number | null)[], predictions: Prediction[][] | null,
 ): void {
   const V = dims.dVocab;
+  const given = out.topK && out.topK.k >= k ? out.topK : null;
   for (let q = w.ownStart; q < w.ownEnd; q++) {
-    const off = (q - w.start + 1) * V; // model position of token q (BOS at 0)
-    const lse = logSumExp(out.logits, off, V);
+    const pos = q - w.start + 1; // model position of token q (BOS at 0)
+    const off = pos * V;
+    const lse = rowLogSumExp(out, pos, V);
     if (q + 1 < ids.length) loss[q] = lse - out.logits[off + ids[q + 1]];
     if (predictions && k > 0) {
-      predictions[q] = topK(out.logits, off, V, k).map((id) => ({ id, prob: Math.exp(out.logits[off + id] - lse) }));
+      if (given) {
+        const ps: Prediction[] = [];
+        for (let j = 0; j < k; j++) ps.push({ id: given.ids[pos * given.k + j], prob: Math.exp(given.values[pos * given.k + j] - lse) });
+        predictions[q] = ps;
+      } else predictions[q] = topK(out.logits, off, V, k).map((id) => ({ id, prob: Math.exp(out.logits[off + id] - lse) }));
     } else if (predictions) predictions[q] = [];
   }
 }
@@ -197,7 +208,7 @@ function findEvents(
       if (bestHead) {
         const succ = ids[bestSource];
         const off = mq * V;
-        const lse = logSumExp(out.logits, off, V);
+        const lse = rowLogSumExp(out, mq, V);
         events.push({
           query: q,
           source: bestSource,

@@ -23,7 +23,16 @@ export interface ModelManifest {
   weights?: string;
   architecture: Architecture;
   bos_token_id: number;
-  io: { input_ids: string; head_mask: string; logits: string; attentions: string };
+  io: {
+    input_ids: string;
+    head_mask: string;
+    logits: string;
+    attentions: string;
+    /** Optional output [batch, seq]: log Σ exp(logits), so the engine need not compute it. */
+    logsumexp?: string;
+    /** Optional outputs [batch, seq, k]: the k largest logits and their ids (int64). */
+    top_k?: { values: string; indices: string; k: number };
+  };
 }
 
 /** A validated manifest with absolute paths to its files. */
@@ -88,6 +97,11 @@ export function validateManifest(raw: unknown, file: string): ModelManifest {
   if (!io || typeof io !== 'object') fail('"io" is missing');
   for (const k of ['input_ids', 'head_mask', 'logits', 'attentions'] as const) {
     if (typeof io![k] !== 'string') fail(`io.${k} must name the ONNX ${k.includes('_') && k !== 'head_mask' ? 'input' : 'tensor'}`);
+  }
+  if (io!.logsumexp !== undefined && typeof io!.logsumexp !== 'string') fail('io.logsumexp must name an ONNX output when present');
+  const tk = io!.top_k as Record<string, unknown> | undefined;
+  if (tk !== undefined && (typeof tk !== 'object' || typeof tk.values !== 'string' || typeof tk.indices !== 'string' || !Number.isInteger(tk.k) || (tk.k as number) < 1)) {
+    fail('io.top_k must be {"values", "indices", "k"} when present');
   }
   return {
     format: 'induction-lens-model/1',

@@ -20,6 +20,10 @@ export interface ForwardResult {
   logits: Float32Array;
   /** [batch, n_layers, n_heads, seq, seq], or null when not requested. */
   attentions: Float32Array | null;
+  /** [batch, seq] log Σ exp(logits), when the model provides it. */
+  logsumexp?: Float32Array;
+  /** [batch, seq, k] largest logits and their ids, when the model provides them. */
+  topK?: { k: number; values: Float32Array; ids: Int32Array };
 }
 
 /** Anything that runs the forward pass: the in-process ORT model, the worker client, a test fake. */
@@ -63,6 +67,9 @@ export class OrtModel implements InferenceBackend {
     };
     // The attentions are large (L*H*seq^2 floats): fetch them only when asked.
     const fetches = req.wantAttentions ? [m.io.logits, m.io.attentions] : [m.io.logits];
+    // Small optional outputs that save the engine a pass over the logits.
+    if (m.io.logsumexp) fetches.push(m.io.logsumexp);
+    if (m.io.top_k) fetches.push(m.io.top_k.values, m.io.top_k.indices);
     const out = await this.session.run(feeds, fetches);
     const logits = out[m.io.logits];
     const expectLogits = [req.batch, req.seq, V];
@@ -78,7 +85,13 @@ export class OrtModel implements InferenceBackend {
       }
       attentions = a.data as Float32Array;
     }
-    return { batch: req.batch, seq: req.seq, logits: logits.data as Float32Array, attentions };
+    const result: ForwardResult = { batch: req.batch, seq: req.seq, logits: logits.data as Float32Array, attentions };
+    if (m.io.logsumexp) result.logsumexp = out[m.io.logsumexp].data as Float32Array;
+    if (m.io.top_k) {
+      const idx = out[m.io.top_k.indices].data as BigInt64Array;
+      result.topK = { k: m.io.top_k.k, values: out[m.io.top_k.values].data as Float32Array, ids: Int32Array.from(idx, (x) => Number(x)) };
+    }
+    return result;
   }
 
   async dispose(): Promise<void> {
@@ -121,4 +134,9 @@ function checkSignature(session: ort.InferenceSession, folder: ModelFolder): voi
   expect(mask, 2, { 0: L, 1: H }, 'input');
   expect(find(outputs, m.io.logits, 'output'), 3, { 2: V }, 'output');
   expect(find(outputs, m.io.attentions, 'output'), 5, { 1: L, 2: H }, 'output');
+  if (m.io.logsumexp) expect(find(outputs, m.io.logsumexp, 'output'), 2, {}, 'output');
+  if (m.io.top_k) {
+    expect(find(outputs, m.io.top_k.values, 'output'), 3, { 2: m.io.top_k.k }, 'output');
+    expect(find(outputs, m.io.top_k.indices, 'output'), 3, { 2: m.io.top_k.k }, 'output');
+  }
 }

@@ -28,6 +28,8 @@ export type FromWorker =
       generation: number;
       logits: Float32Array; // [batch, seq, d_vocab]
       attentions: Float32Array | null; // [batch, n_layers, n_heads, seq, seq]
+      logsumexp?: Float32Array; // [batch, seq]
+      topK?: { k: number; values: Float32Array; ids: Int32Array }; // [batch, seq, k]
       runMs: number;
     }
   | { type: 'stale'; requestId: number; generation: number }

@@ -77,7 +77,7 @@ export class WorkerBackend implements InferenceBackend {
     );
     if (m.type === 'stale' || generation < this.pool.generation) throw new StaleRequestError();
     if (m.type !== 'result') throw new EngineError(`unexpected worker reply ${m.type}`);
-    return { batch: req.batch, seq: req.seq, logits: m.logits, attentions: m.attentions };
+    return { batch: req.batch, seq: req.seq, logits: m.logits, attentions: m.attentions, logsumexp: m.logsumexp, topK: m.topK };
   }
 
   async dispose(): Promise<void> {

@@ -20,7 +20,9 @@ function post(msg: FromWorker) {
   const transfer: ArrayBuffer[] = [];
   if (msg.type === 'result') {
     transfer.push(msg.logits.buffer as ArrayBuffer);
-    if (msg.attentions && msg.attentions.buffer !== msg.logits.buffer) transfer.push(msg.attentions.buffer as ArrayBuffer);
+    for (const a of [msg.attentions, msg.logsumexp, msg.topK?.values, msg.topK?.ids]) {
+      if (a && !transfer.includes(a.buffer as ArrayBuffer)) transfer.push(a.buffer as ArrayBuffer);
+    }
   }
   parentPort!.postMessage(msg, transfer);
 }
@@ -67,7 +69,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const t0 = performance.now();
         const out = await m.forward(msg);
         // ORT's output buffers are plain ArrayBuffers: transferred to the caller, never copied.
-        post({ type: 'result', requestId: msg.requestId, generation: msg.generation, logits: out.logits, attentions: out.attentions, runMs: performance.now() - t0 });
+        post({ type: 'result', requestId: msg.requestId, generation: msg.generation, logits: out.logits, attentions: out.attentions, logsumexp: out.logsumexp, topK: out.topK, runMs: performance.now() - t0 });
         return;
       }
     }

@@ -97,3 +97,26 @@ test('empty text is refused with a clear message', async () => {
   await assert.rejects(s.analyze(''), /nothing to analyse/);
   await s.dispose();
 });
+
+test('the optional logsumexp and top-k outputs give the same analysis as computing them in JS', async () => {
+  const fs = await import('fs');
+  const os = await import('os');
+  const path = await import('path');
+  const full = openModel(MODEL_DIR);
+  assert.ok(full.folder.manifest.io.logsumexp && full.folder.manifest.io.top_k, 'the bundled model exports the optional outputs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-noopt-'));
+  for (const f of fs.readdirSync(MODEL_DIR)) fs.copyFileSync(path.join(MODEL_DIR, f), path.join(dir, f));
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  delete manifest.io.logsumexp;
+  delete manifest.io.top_k;
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(manifest));
+  const plain = openModel(dir);
+  const a = await new ModelSession(full, await OrtModel.load(full.folder)).analyze(ref.text, { topK: 5, inductionThreshold: ref.inductionThreshold });
+  const b = await new ModelSession(plain, await OrtModel.load(plain.folder)).analyze(ref.text, { topK: 5, inductionThreshold: ref.inductionThreshold });
+  a.loss.forEach((l, q) => assert.ok(l === null ? b.loss[q] === null : Math.abs(l - (b.loss[q] as number)) < 1e-4));
+  a.predictions.forEach((ps, q) => {
+    assert.deepEqual(ps.map((p) => p.id), b.predictions[q].map((p) => p.id));
+    ps.forEach((p, j) => assert.ok(Math.abs(p.prob - b.predictions[q][j].prob) < 1e-5));
+  });
+  assert.deepEqual(a.events.map((e) => [e.query, e.source, e.rank]), b.events.map((e) => [e.query, e.source, e.rank]));
+});
