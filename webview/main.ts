@@ -445,15 +445,31 @@ function renderCircuits() {
       const base = v >= 0 ? red : blue;
       return [base[0], base[1], base[2], Math.round(t * 255)];
     }, (q, k, v) => `query ${q}, key ${k}: ${fmt(v, 2)}`);
+  // Each row standardised (minus its mean, over its standard deviation): the colour shows which
+  // logit the attended token raises most; the readout gives the raw value.
   const ov = c.ovCircuit.matrix;
-  let omax = 0;
-  for (const v of ov.data) omax = Math.max(omax, Math.abs(v));
-  fig('circuit-ov', `Full OV circuit W_E W_V W_O W_U of L1H${c.ovCircuit.head.head} on ${c.ovCircuit.tokens.length} random tokens (rows: attended token, columns: logit). A bright diagonal = copying.`,
-    ov, (v) => {
-      const t = Math.min(1, Math.abs(v) / (omax || 1));
+  const [n] = ov.shape;
+  const z = new Float32Array(ov.data.length);
+  for (let r = 0; r < n; r++) {
+    let mean = 0, sq = 0;
+    for (let j = 0; j < n; j++) mean += ov.data[r * n + j];
+    mean /= n;
+    for (let j = 0; j < n; j++) sq += (ov.data[r * n + j] - mean) ** 2;
+    const sd = Math.sqrt(sq / n) || 1;
+    for (let j = 0; j < n; j++) z[r * n + j] = (ov.data[r * n + j] - mean) / sd;
+  }
+  let diag = 0;
+  for (let r = 0; r < n; r++) {
+    let arg = 0;
+    for (let j = 1; j < n; j++) if (ov.data[r * n + j] > ov.data[r * n + arg]) arg = j;
+    if (arg === r) diag++;
+  }
+  fig('circuit-ov', `Full OV circuit W_E W_V W_O W_U of L1H${c.ovCircuit.head.head} on ${n} random tokens (rows: attended token, columns: logit; rows standardised). The diagonal is the largest entry in ${diag} of ${n} rows: the head copies.`,
+    { shape: ov.shape, data: z }, (v) => {
+      const t = Math.min(1, Math.abs(v) / 4);
       const base = v >= 0 ? red : blue;
       return [base[0], base[1], base[2], Math.round(t * 255)];
-    }, (r, col, v) => `“${show(c.ovCircuit.tokens[r])}” → logit of “${show(c.ovCircuit.tokens[col])}”: ${fmt(v, 2)}`);
+    }, (r, col) => `“${show(c.ovCircuit.tokens[r])}” → logit of “${show(c.ovCircuit.tokens[col])}”: ${fmt(ov.data[r * n + col], 2)}`);
   frag.appendChild(row);
   const copy = el('table', 'grid');
   copy.setAttribute('aria-label', 'copying scores');

@@ -31,12 +31,22 @@ async function openFile(page, name) {
   // Keyboard focus may sit in the panel's iframe: give it back to the workbench first.
   const editor = page.locator('.editor-group-container .monaco-editor .view-lines').first();
   if (await editor.count()) await editor.click();
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.type(name);
-  await sleep(600);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15000 });
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type(name);
+    // Wait until quick open lists the file (the first file search of a workspace takes a moment).
+    const row = page.locator(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 10000 });
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 10000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 2) throw e;
+    }
+  }
   await page.click('.editor-group-container.active .monaco-editor .view-lines');
 }
 
@@ -133,6 +143,7 @@ export async function uiTests(browser) {
       await waitFor('hover', async () => (await hover.count()) > 0 && /Induction Lens/.test(await hover.first().innerText()), 15000);
       const text = await hover.first().innerText();
       if (!new RegExp(`L${e.head.layer}H${e.head.head} → `).test(text)) throw new Error(`hover lacks the induction source: ${text}`);
+      await sleep(600); // hovers fade in
       await page.screenshot({ path: path.join(SHOTS, 'editor-hover.png') });
       await page.mouse.move(5, 500);
     });
@@ -190,12 +201,11 @@ export async function uiTests(browser) {
       await waitFor('circuits', async () => (await frame.locator('#circuit-prev, #circuit-kcomp, #circuit-ov').count()) === 3, 60000);
       const text = await frame.locator('#circuits').innerText();
       if (!/copying score/.test(text) || !/random baseline/.test(text)) throw new Error(`circuit tables missing: ${text.slice(0, 200)}`);
-      // Maximise the panel's editor group so the three figures sit side by side.
-      await page.click('.tab[aria-label*="Induction Lens"]');
-      await command(page, 'View: Toggle Maximized Editor Group');
+      // A wider window gives the panel room for the three figures side by side.
+      await page.setViewportSize({ width: 2300, height: 1000 });
       await sleep(800);
       await page.screenshot({ path: path.join(SHOTS, 'panel-circuits.png') });
-      await command(page, 'View: Toggle Maximized Editor Group');
+      await page.setViewportSize({ width: 1600, height: 1000 });
       await sleep(300);
       await frame.locator('vscode-tab-header[data-view="tokens"]').click();
     });

@@ -116,7 +116,7 @@ test('the optional logsumexp and top-k outputs give the same analysis as computi
   a.loss.forEach((l, q) => assert.ok(l === null ? b.loss[q] === null : Math.abs(l - (b.loss[q] as number)) < 1e-4));
   a.predictions.forEach((ps, q) => {
     assert.deepEqual(ps.map((p) => p.id), b.predictions[q].map((p) => p.id));
-    ps.forEach((p, j) => assert.ok(Math.abs(p.prob - b.predictions[q][j].prob) < 1e-5));
+    ps.forEach((p, j) => assert.ok(Math.abs(p.prob - b.predictions[q][j].prob) < 1e-4)); // float32 vs float64 log-sum-exp
   });
   assert.deepEqual(a.events.map((e) => [e.query, e.source, e.rank]), b.events.map((e) => [e.query, e.source, e.rank]));
 });
