@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const rules = [
-  { dir: 'src/engine', forbid: [/^vscode$/, /\/extension\//, /\/webview\//] },
+  { dir: 'src/engine', forbid: [/^vscode$/, /^onnxruntime-node$/, /\/extension\//, /\/webview\//] },
   { dir: 'src/cli', forbid: [/^vscode$/, /\/extension\//, /\/webview\//] },
   { dir: 'src/worker', forbid: [/^vscode$/, /\/extension\//, /\/webview\//] },
   { dir: 'src/protocol', forbid: [/^vscode$/, /^\.\.\/engine/, /^[^.]/] },

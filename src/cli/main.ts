@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from '../engine/errors';
 import { openModel } from '../engine/model';
-import { OrtModel } from '../engine/ortModel';
+import { OrtModel } from '../worker/ortModel';
 import { ModelSession } from '../engine/session';
 import { analysisJson, circuitsText, headsTable, analysisTable } from './format';
 import { computeCircuits } from '../engine/circuits';

@@ -1,7 +1,7 @@
 // Analysis of a text: windows, forward passes, induction events, losses, predictions and the
 // ablation gain (DESIGN.md §4). Pure computation over an InferenceBackend.
 import { EngineError, StaleRequestError } from './errors';
-import type { ForwardResult, InferenceBackend } from './ortModel';
+import type { ForwardResult, InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
 import { logSumExp, rankAt, topK } from './numeric';
 import type { TextTokenizer, TokenizedText } from './tokenizer';

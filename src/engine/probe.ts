@@ -1,6 +1,6 @@
 // The repeated-random-token probe (DESIGN.md §4). The PRNG is mulberry32 so that the training
 // pipeline (training/probe.py) draws exactly the same probe tokens from the same seed.
-import type { InferenceBackend } from './ortModel';
+import type { InferenceBackend } from './backend';
 import { logSoftmaxAt } from './numeric';
 
 export const PROBE_SEED = 20261125;

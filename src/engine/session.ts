@@ -1,6 +1,6 @@
 // One model ready for analysis: the opened folder, an inference backend and its probe scores.
 import { analyze, computeAblation, type Analysis, type AnalyzeOptions } from './analysis';
-import type { InferenceBackend } from './ortModel';
+import type { InferenceBackend } from './backend';
 import { runProbe, type ProbeResult } from './probe';
 import type { ProbeCache } from './probeCache';
 import type { OpenedModel } from './model';

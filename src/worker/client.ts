@@ -2,7 +2,7 @@
 // worker_threads worker. Results of requests older than the current generation are dropped.
 import { Worker } from 'worker_threads';
 import { EngineError, StaleRequestError } from '../engine/errors';
-import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/ortModel';
+import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import type { HeadRef, PanelCircuits } from '../protocol/panel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 

@@ -9,7 +9,7 @@
 import { parentPort } from 'worker_threads';
 import { EngineError } from '../engine/errors';
 import { readModelFolder } from '../engine/manifest';
-import { OrtModel } from '../engine/ortModel';
+import { OrtModel } from './ortModel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 import { circuitsForPanel } from './circuitsView';
 

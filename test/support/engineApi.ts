@@ -1,6 +1,6 @@
 // The engine's API as one CommonJS bundle for scripts (benchmarks) that are not bundled themselves.
 export { openModel } from '../../src/engine/model';
-export { OrtModel } from '../../src/engine/ortModel';
+export { OrtModel } from '../../src/worker/ortModel';
 export { ModelSession } from '../../src/engine/session';
 export { planOverlay } from '../../src/engine/overlay';
 export { runProbe } from '../../src/engine/probe';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { planWindows } from '../../src/engine/analysis';
 import { openModel } from '../../src/engine/model';
-import { OrtModel } from '../../src/engine/ortModel';
+import { OrtModel } from '../../src/worker/ortModel';
 import { ModelSession } from '../../src/engine/session';
 import { MODEL_DIR, reference } from '../support/fixtures';
 

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { openModel } from '../../src/engine/model';
-import { OrtModel } from '../../src/engine/ortModel';
+import { OrtModel } from '../../src/worker/ortModel';
 import { readModelFolder } from '../../src/engine/manifest';
 import { f32, maxAbsDiff, MODEL_DIR, reference } from '../support/fixtures';
 

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { openModel } from '../../src/engine/model';
-import { OrtModel } from '../../src/engine/ortModel';
+import { OrtModel } from '../../src/worker/ortModel';
 import { ProbeCache } from '../../src/engine/probeCache';
 import { probeTokens, runProbe } from '../../src/engine/probe';
 import { ModelSession } from '../../src/engine/session';
 import { MODEL_DIR, reference } from '../support/fixtures';
-import type { ForwardRequest, InferenceBackend } from '../../src/engine/ortModel';
+import type { ForwardRequest, InferenceBackend } from '../../src/engine/backend';
 
 const ref = reference();
 

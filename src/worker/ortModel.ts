@@ -1,36 +1,9 @@
-// The onnxruntime-node session of one model folder, checked against its manifest.
+// The onnxruntime-node session of one model folder, checked against its manifest. Used inside the
+// inference worker and, in process, by the CLI and the tests.
 import * as ort from 'onnxruntime-node';
-import { EngineError } from './errors';
-import type { ModelFolder } from './manifest';
-
-export interface ForwardRequest {
-  /** Token ids including BOS, row-major [batch, seq]. */
-  ids: Int32Array;
-  batch: number;
-  seq: number;
-  /** [n_layers, n_heads], 1 = on, 0 = ablated; all ones when absent. */
-  headMask?: Float32Array;
-  wantAttentions: boolean;
-}
-
-export interface ForwardResult {
-  batch: number;
-  seq: number;
-  /** [batch, seq, d_vocab] */
-  logits: Float32Array;
-  /** [batch, n_layers, n_heads, seq, seq], or null when not requested. */
-  attentions: Float32Array | null;
-  /** [batch, seq] log Σ exp(logits), when the model provides it. */
-  logsumexp?: Float32Array;
-  /** [batch, seq, k] largest logits and their ids, when the model provides them. */
-  topK?: { k: number; values: Float32Array; ids: Int32Array };
-}
-
-/** Anything that runs the forward pass: the in-process ORT model, the worker client, a test fake. */
-export interface InferenceBackend {
-  forward(req: ForwardRequest): Promise<ForwardResult>;
-  dispose(): Promise<void>;
-}
+import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
+import { EngineError } from '../engine/errors';
+import type { ModelFolder } from '../engine/manifest';
 
 type Meta = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 
