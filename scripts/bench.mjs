@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
+import { lagProbe } from './lag-probe.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -45,19 +46,6 @@ function largeText() {
   return text;
 }
 
-function lagProbe() {
-  let last = performance.now();
-  let worst = 0;
-  const t = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
-    last = now;
-  }, 1);
-  return () => {
-    clearInterval(t);
-    return worst;
-  };
-}
 
 async function main() {
   const model = E.openModel(MODEL);

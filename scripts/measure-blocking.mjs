@@ -3,21 +3,12 @@
 // through the inference worker. Prints JSON.
 import * as path from 'path';
 import { createRequire } from 'module';
+import { lagProbe } from './lag-probe.mjs';
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const model = path.join(ROOT, 'media', 'models', 'attn-only-2l');
 
-function lagProbe() {
-  let last = performance.now();
-  let worst = 0;
-  const t = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
-    last = now;
-  }, 1);
-  return () => { clearInterval(t); return worst; };
-}
 
 const session = await ort.InferenceSession.create(path.join(model, 'model.onnx'));
 const T = 512;

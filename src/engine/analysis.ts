@@ -1,6 +1,6 @@
 // Analysis of a text: windows, forward passes, induction events, losses, predictions and the
 // ablation gain (DESIGN.md §4). Pure computation over an InferenceBackend.
-import { EngineError, StaleRequestError } from './errors';
+import { EngineError } from './errors';
 import type { ForwardResult, InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
 import { logSumExp, rankAt, topK } from './numeric';
@@ -63,6 +63,8 @@ export interface Analysis {
   windows: AnalysisWindow[];
   /** Filled by computeAblation: loss with the induction heads masked minus loss. */
   ablationGain: (number | null)[] | null;
+  /** Characters of the text covered by the analysed tokens (less than its length when cut). */
+  analysedLength: number;
 }
 
 export interface AnalyzeOptions {
@@ -76,6 +78,8 @@ export interface AnalyzeOptions {
   checkStale?: () => void;
   /** Keep attention tensors of every window (needed for hovers and the panel; default true). */
   keepAttentions?: boolean;
+  /** Analyse at most this many tokens; the rest of the text is left out (see analysedLength). */
+  maxTokens?: number;
 }
 
 /** Windows of n_ctx-1 tokens (BOS takes one position) with half-window stride; every token is
@@ -104,8 +108,12 @@ export async function analyze(
   text: string, tokenizer: TextTokenizer, backend: InferenceBackend, dims: ModelDims,
   heads: HeadScore[], opts: AnalyzeOptions = {},
 ): Promise<Analysis> {
-  const tokens = tokenizer.encode(text);
+  let tokens = tokenizer.encode(text);
   if (tokens.ids.length === 0) throw new EngineError('nothing to analyse: the text is empty');
+  if (opts.maxTokens !== undefined && tokens.ids.length > opts.maxTokens) {
+    const n = Math.max(1, opts.maxTokens);
+    tokens = { ids: tokens.ids.subarray(0, n), starts: tokens.starts.subarray(0, n), ends: tokens.ends.subarray(0, n) };
+  }
   const threshold = opts.inductionThreshold ?? 0.4;
   const k = opts.topK ?? 5;
   const inductionHeads = inductionHeadsOf(heads, threshold);
@@ -124,7 +132,7 @@ export async function analyze(
     windows.push({ ...w, attentions: opts.keepAttentions === false ? null : out.attentions });
   }
   events.sort((a, b) => a.query - b.query);
-  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null };
+  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, analysedLength: tokens.ends[N - 1] };
 }
 
 /** Runs the text again with the induction heads masked (on top of any user mask). */
@@ -226,4 +234,3 @@ function findEvents(
   }
 }
 
-export { StaleRequestError };

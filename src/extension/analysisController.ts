@@ -89,19 +89,15 @@ export class AnalysisController implements vscode.Disposable {
       checkStale();
       this.setState('analysing');
       this.models.workerPool.generation = gen;
-      let truncatedChars = 0;
-      const tokens = session.model.tokenizer.encode(text);
-      if (tokens.ids.length > settings.maxTokens) {
-        const cut = tokens.ends[settings.maxTokens - 1];
-        truncatedChars = text.length - cut;
-        text = text.slice(0, cut);
-      }
       const analysis = await session.analyze(text, {
         inductionThreshold: settings.inductionThreshold,
         topK: 5,
         headMask: this.userMask ?? undefined,
+        maxTokens: settings.maxTokens,
         checkStale,
       });
+      const truncatedChars = text.length - analysis.analysedLength;
+      text = text.slice(0, analysis.analysedLength);
       checkStale();
       if (doc.version !== version) {
         // The text changed while the model ran: these offsets would be wrong.

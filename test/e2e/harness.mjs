@@ -100,26 +100,34 @@ export function installVsix(d) {
   });
 }
 
-async function hostTests(browser) {
-  const d = makeWorkspace('host', {});
+/**
+ * Runs an extension-test suite (a standard run() entry under dist-test/e2e/<suite>) inside
+ * code-server's extension host against the dev build; returns the JSON file the suite wrote
+ * into the workspace, or null, with the exit code.
+ */
+export async function runSuite(browser, suite, resultFile, timeoutMs) {
+  const d = makeWorkspace(suite, {});
   const server = await startCodeServer(d);
   try {
     const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
-    const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(path.join(ROOT, 'dist-test', 'e2e', 'suite', 'index'))]];
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(path.join(ROOT, 'dist-test', 'e2e', suite, 'index'))]];
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     let resolveExit;
     const exited = new Promise((r) => (resolveExit = r));
     await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
     await page.goto(`${server.url}/?folder=${encodeURIComponent(d.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240000))]);
-    const file = path.join(d.workspace, '.il-e2e-results.json');
-    const results = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
-    if (!results.length) results.push({ name: 'extension-host test run', ok: false, error: `no results (exit ${code}); see ${d.root}/code-server.log` });
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
     await page.close();
-    return results;
+    const file = path.join(d.workspace, resultFile);
+    return { code, log: path.join(d.root, 'code-server.log'), result: fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null };
   } finally {
     server.stop();
   }
+}
+
+async function hostTests(browser) {
+  const { code, log, result } = await runSuite(browser, 'suite', '.il-e2e-results.json', 240000);
+  return result?.length ? result : [{ name: 'extension-host test run', ok: false, error: `no results (exit ${code}); see ${log}` }];
 }
 
 async function main() {

@@ -1,29 +1,13 @@
 // Runs the perf suite (test/e2e/perf) inside code-server and returns its JSON.
-import * as fs from 'fs';
-import * as path from 'path';
-import { fileURLToPath } from 'url';
-import { launchBrowser, makeWorkspace, startCodeServer } from './harness.mjs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { launchBrowser, runSuite } from './harness.mjs';
 
 export async function perfInVsCode() {
   const browser = await launchBrowser();
-  const d = makeWorkspace('perf', {});
-  const server = await startCodeServer(d);
   try {
-    const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
-    const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(path.join(ROOT, 'dist-test', 'e2e', 'perf', 'index'))]];
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    let done;
-    const exited = new Promise((r) => (done = r));
-    await page.exposeFunction('codeAutomationExit', (code) => done(code));
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(d.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 300000))]);
-    const f = path.join(d.workspace, '.il-perf.json');
-    if (!fs.existsSync(f)) throw new Error(`perf suite produced no results (exit ${code})`);
-    return JSON.parse(fs.readFileSync(f, 'utf8'));
+    const { code, result } = await runSuite(browser, 'perf', '.il-perf.json', 300000);
+    if (!result) throw new Error(`perf suite produced no results (exit ${code})`);
+    return result;
   } finally {
-    server.stop();
     await browser.close();
   }
 }

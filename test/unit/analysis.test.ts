@@ -120,3 +120,16 @@ test('the optional logsumexp and top-k outputs give the same analysis as computi
   });
   assert.deepEqual(a.events.map((e) => [e.query, e.source, e.rank]), b.events.map((e) => [e.query, e.source, e.rank]));
 });
+
+test('maxTokens cuts the analysis after that many tokens and says how much text it covers', async () => {
+  const s = await session();
+  const full = s.model.tokenizer.encode(ref.text);
+  const a = await s.analyze(ref.text, { maxTokens: 20, inductionThreshold: ref.inductionThreshold });
+  assert.equal(a.tokens.ids.length, 20);
+  assert.deepEqual(Array.from(a.tokens.ids), Array.from(full.ids.subarray(0, 20)));
+  assert.equal(a.analysedLength, full.ends[19]);
+  assert.ok(a.events.every((e) => e.query < 20));
+  const all = await s.analyze(ref.text, { inductionThreshold: ref.inductionThreshold });
+  assert.equal(all.analysedLength, ref.text.length);
+  await s.dispose();
+});
