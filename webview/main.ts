@@ -236,57 +236,34 @@ function renderHeads() {
     ['duplicate-token', (s) => fmt(s.duplicateToken, 2)],
   ];
   for (const [name, value] of metrics) {
-    const t = el('table', 'grid');
-    t.setAttribute('aria-label', `${name} scores`);
-    const head = el('tr');
-    head.appendChild(el('th', undefined, name));
-    for (let h = 0; h < a.model.nHeads; h++) head.appendChild(el('th', undefined, `H${h}`));
-    t.appendChild(head);
-    for (let l = 0; l < a.model.nLayers; l++) {
-      const tr = el('tr');
-      tr.appendChild(el('th', undefined, `L${l}`));
-      for (let h = 0; h < a.model.nHeads; h++) {
-        const s = a.heads.find((x) => x.layer === l && x.head === h)!;
-        const raw = name === 'induction' ? s.induction : name === 'previous-token' ? s.previousToken : s.duplicateToken;
-        const td = el('td', 'head-cell', `${isInd(l, h) ? '★ ' : ''}${value(s)}`);
-        td.classList.toggle('ind', isInd(l, h));
-        td.classList.toggle('selected', !!sel && sel.layer === l && sel.head === h);
-        td.style.background = `color-mix(in srgb, var(--vscode-charts-purple) ${Math.round(Math.min(1, Math.max(0, raw)) * 70)}%, transparent)`;
-        td.tabIndex = 0;
-        td.dataset.layer = String(l);
-        td.dataset.head = String(h);
-        td.title = `L${l}H${h}: select for the Tokens and Pattern views`;
-        tr.appendChild(td);
-      }
-      t.appendChild(tr);
-    }
-    frag.appendChild(t);
+    frag.appendChild(headTable(a, name, `${name} scores`, (l, h) => {
+      const s = a.heads.find((x) => x.layer === l && x.head === h)!;
+      const raw = name === 'induction' ? s.induction : name === 'previous-token' ? s.previousToken : s.duplicateToken;
+      const td = el('td', 'head-cell', `${isInd(l, h) ? '★ ' : ''}${value(s)}`);
+      td.classList.toggle('ind', isInd(l, h));
+      td.classList.toggle('selected', !!sel && sel.layer === l && sel.head === h);
+      td.style.background = `color-mix(in srgb, var(--vscode-charts-purple) ${Math.round(Math.min(1, Math.max(0, raw)) * 70)}%, transparent)`;
+      td.tabIndex = 0;
+      td.dataset.layer = String(l);
+      td.dataset.head = String(h);
+      td.title = `L${l}H${h}: select for the Tokens and Pattern views`;
+      return td;
+    }));
   }
   // Ablation toggles.
-  const abl = el('table', 'grid');
-  abl.setAttribute('aria-label', 'head ablation');
-  const hr = el('tr');
-  hr.appendChild(el('th', undefined, 'on'));
-  for (let h = 0; h < a.model.nHeads; h++) hr.appendChild(el('th', undefined, `H${h}`));
-  abl.appendChild(hr);
-  for (let l = 0; l < a.model.nLayers; l++) {
-    const tr = el('tr');
-    tr.appendChild(el('th', undefined, `L${l}`));
-    for (let h = 0; h < a.model.nHeads; h++) {
-      const td = el('td');
-      const lab = el('label', 'abl');
-      const cb = el('input');
-      cb.type = 'checkbox';
-      cb.checked = a.mask[l * a.model.nHeads + h] !== 0;
-      cb.dataset.index = String(l * a.model.nHeads + h);
-      cb.className = 'ablate';
-      cb.setAttribute('aria-label', `L${l}H${h} on`);
-      lab.append(cb);
-      td.appendChild(lab);
-      tr.appendChild(td);
-    }
-    abl.appendChild(tr);
-  }
+  const abl = headTable(a, 'on', 'head ablation', (l, h) => {
+    const td = el('td');
+    const lab = el('label', 'abl');
+    const cb = el('input');
+    cb.type = 'checkbox';
+    cb.checked = a.mask[l * a.model.nHeads + h] !== 0;
+    cb.dataset.index = String(l * a.model.nHeads + h);
+    cb.className = 'ablate';
+    cb.setAttribute('aria-label', `L${l}H${h} on`);
+    lab.append(cb);
+    td.appendChild(lab);
+    return td;
+  });
   frag.appendChild(el('div', 'legend', 'Heads switched on (untick to ablate through head_mask):'));
   frag.appendChild(abl);
   const ablateInd = el('vscode-button' as 'button', undefined, 'Ablate the induction heads');
@@ -334,6 +311,23 @@ $('heads').addEventListener('change', (e) => {
   const boxes = Array.from(document.querySelectorAll<HTMLInputElement>('input.ablate'));
   send({ type: 'setMask', mask: boxes.map((b) => (b.checked ? 1 : 0)) });
 });
+
+/** A layer x head table with a corner label; `cell` builds each cell. */
+function headTable(a: PanelAnalysis, corner: string, ariaLabel: string, cell: (layer: number, head: number) => HTMLTableCellElement): HTMLTableElement {
+  const t = el('table', 'grid');
+  t.setAttribute('aria-label', ariaLabel);
+  const header = el('tr');
+  header.appendChild(el('th', undefined, corner));
+  for (let h = 0; h < a.model.nHeads; h++) header.appendChild(el('th', undefined, `H${h}`));
+  t.appendChild(header);
+  for (let l = 0; l < a.model.nLayers; l++) {
+    const tr = el('tr');
+    tr.appendChild(el('th', undefined, `L${l}`));
+    for (let h = 0; h < a.model.nHeads; h++) tr.appendChild(cell(l, h));
+    t.appendChild(tr);
+  }
+  return t;
+}
 
 function selectHead(h: HeadRef) {
   send({ type: 'selectHead', head: h });

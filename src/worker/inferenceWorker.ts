@@ -2,9 +2,9 @@
 // off the extension host's thread.
 //
 // Measured for onnxruntime-node 1.30.0 with scripts/measure-blocking.mjs: session.run() returns a
-// promise, but it blocks the calling thread while it runs. A 512-token forward pass with
-// attentions (median 42 ms) delayed a 1 ms timer on the same thread by up to 60 ms; with the
-// forward pass in this worker the timer's worst delay was 6 ms. Every extension shares the
+// promise, but it blocks the calling thread while it runs. On an idle 2-core machine a 512-token
+// forward pass with attentions (median 26 ms) delayed a 1 ms timer on the same thread by up to
+// 30 ms; with the forward pass in this worker the timer's worst delay was 4.5 ms. Every extension shares the
 // extension host's thread, so inference lives here.
 import { parentPort } from 'worker_threads';
 import { EngineError } from '../engine/errors';
