@@ -83,27 +83,18 @@ def nll_rows(logits, ids):
 
 
 @torch.no_grad()
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", default=os.path.join(REPO, "media", "models", "attn-only-2l"))
-    ap.add_argument("--threshold", type=float, default=0.4)
-    args = ap.parse_args()
-    model, man, w = model_from_folder(args.model)
-    cfg = model.cfg
-    out_dir = os.path.join(REPO, "test", "fixtures", man["id"])
-    os.makedirs(out_dir, exist_ok=True)
-    onnx_hash = hashlib.sha256(open(os.path.join(args.model, man["onnx"]), "rb").read()).hexdigest()
-    tok = json.load(open(os.path.join(args.model, man["tokenizer"]), encoding="utf-8"))
-    bos = man["bos_token_id"]
-
+def probe_and_analysis(model, n_layers, n_heads, d_vocab, bos, tok, threshold):
+    """The probe and the analysis of sample_text, from a forward function
+    model(ids, head_mask=None, need_attn=False). Returns the reference.json fields and the
+    probe's induction scores [layer, head]."""
     # 1. Probe.
-    ptoks = probe_tokens(cfg.d_vocab, bos)
+    ptoks = probe_tokens(d_vocab, bos)
     logits, attn = model(ptoks, need_attn=True)
     ind, prev, dup = probe_metrics(logits, attn)
     first, second = in_context_losses(logits, ptoks)
     heads = [{"layer": l, "head": h, "induction": ind[l, h].item(), "previousToken": prev[l, h].item(),
-              "duplicateToken": dup[l, h].item()} for l in range(cfg.n_layers) for h in range(cfg.n_heads)]
-    induction_heads = [(x["layer"], x["head"]) for x in heads if x["induction"] >= args.threshold]
+              "duplicateToken": dup[l, h].item()} for l in range(n_layers) for h in range(n_heads)]
+    induction_heads = [(x["layer"], x["head"]) for x in heads if x["induction"] >= threshold]
 
     # 2. Analysis of a sample text (one window).
     text = sample_text(tok)
@@ -134,11 +125,36 @@ def main():
                        "head": {"layer": l, "head": h}, "prob": probs[q + 1, succ].item(),
                        "rank": int((row > row[succ]).sum().item()) + 1,
                        "hit": q + 1 < len(ids) and ids[q + 1] == succ})
-    mask = torch.ones(cfg.n_layers, cfg.n_heads)
+    mask = torch.ones(n_layers, n_heads)
     for (l, h) in induction_heads:
         mask[l, h] = 0
     ablated = nll_rows(model(x, head_mask=mask)[0], ids)
     gain = [None if a is None else a - b for a, b in zip(ablated, loss)]
+
+    return {
+        "probe": {"tokens": ptoks.tolist(), "heads": heads, "lossFirstCopy": first, "lossSecondCopy": second},
+        "inductionThreshold": threshold,
+        "text": text,
+        "analysis": {"ids": ids, "loss": loss, "top5": top5, "events": events, "ablationGain": gain,
+                     "inductionHeads": [{"layer": l, "head": h} for l, h in induction_heads]},
+    }, ind
+
+
+@torch.no_grad()
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model", default=os.path.join(REPO, "media", "models", "attn-only-2l"))
+    ap.add_argument("--threshold", type=float, default=0.4)
+    args = ap.parse_args()
+    model, man, w = model_from_folder(args.model)
+    cfg = model.cfg
+    out_dir = os.path.join(REPO, "test", "fixtures", man["id"])
+    os.makedirs(out_dir, exist_ok=True)
+    onnx_hash = hashlib.sha256(open(os.path.join(args.model, man["onnx"]), "rb").read()).hexdigest()
+    tok = json.load(open(os.path.join(args.model, man["tokenizer"]), encoding="utf-8"))
+    bos = man["bos_token_id"]
+
+    base, ind = probe_and_analysis(model, cfg.n_layers, cfg.n_heads, cfg.d_vocab, bos, tok, args.threshold)
 
     # 3. Parity inputs for ONNX vs PyTorch, and a head removed by zeroing its W_O (not the mask).
     par = torch.tensor([probe_tokens(cfg.d_vocab, bos, length=32, batch=1, seed=99)[0, :64].tolist()])
@@ -180,19 +196,15 @@ def main():
 
     ref = {
         "modelHash": onnx_hash,
-        "probe": {"tokens": ptoks.tolist(), "heads": heads, "lossFirstCopy": first, "lossSecondCopy": second},
-        "inductionThreshold": args.threshold,
-        "text": text,
-        "analysis": {"ids": ids, "loss": loss, "top5": top5, "events": events, "ablationGain": gain,
-                     "inductionHeads": [{"layer": l, "head": h} for l, h in induction_heads]},
+        **base,
         "parity": {"ids": par[0].tolist(), "removedHead": {"layer": removed[0], "head": removed[1]},
                    "logitsShape": list(plg.shape), "attentionsShape": list(pat.shape)},
         "circuits": {"copying": copying, "kComposition": kcomp, "subDiagonalMassPerHead": sub},
     }
     with open(os.path.join(out_dir, "reference.json"), "w") as f:
         json.dump(ref, f)
-    print(f"fixtures -> {out_dir}: {len(ids)} tokens, {len(events)} events, "
-          f"induction heads {induction_heads}")
+    print(f"fixtures -> {out_dir}: {len(base['analysis']['ids'])} tokens, {len(base['analysis']['events'])} events, "
+          f"induction heads {base['analysis']['inductionHeads']}")
 
 
 if __name__ == "__main__":

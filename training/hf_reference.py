@@ -1,0 +1,210 @@
+"""Reference forward passes, in PyTorch, for Hugging Face folders of three architectures, written
+from the maths of `transformers` (eager attention, fp32): GPT-2, GPT-NeoX (Pythia) and Llama.
+They read the HF tensor names straight from a dict, so the same functions train the test models
+(make_hf_models.py) and check the TypeScript ONNX builder (src/engine/hf/).
+
+forward(params, cfg, ids, head_mask=None, need_attn=False):
+  ids [batch, seq] int64; head_mask [n_layers, n_heads] multiplies each head's output (not its
+  pattern, which is reported unmasked); returns logits [batch, seq, vocab] and, when need_attn,
+  attentions [batch, n_layers, n_heads, seq, seq].
+"""
+import json
+import math
+import struct
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ACTIVATIONS = {
+    "gelu": lambda x: F.gelu(x),
+    "gelu_new": lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0)))),
+    "relu": F.relu,
+    "silu": F.silu,
+}
+
+
+def attend(q, k, v, scale_div, scale_mul, mask_row):
+    """q, k, v [batch, heads, seq, d_head] -> z [batch, heads, seq, d_head], pattern [b, h, s, s]."""
+    s = torch.matmul(q, k.transpose(-1, -2))
+    if scale_div is not None:
+        s = s / scale_div
+    if scale_mul is not None:
+        s = s * scale_mul
+    T = q.shape[2]
+    causal = torch.tril(torch.ones(T, T, dtype=torch.bool, device=q.device))
+    s = torch.where(causal, s, s.new_full((), torch.finfo(s.dtype).min))
+    p = torch.softmax(s, dim=-1)
+    z = torch.matmul(p, v)
+    if mask_row is not None:
+        z = z * mask_row[None, :, None, None]
+    return z, p
+
+
+def split_heads(x, n):
+    """[batch, seq, n * d] -> [batch, n, seq, d]"""
+    b, t, _ = x.shape
+    return x.view(b, t, n, -1).transpose(1, 2)
+
+
+def merge_heads(z):
+    """[batch, n, seq, d] -> [batch, seq, n * d]"""
+    b, n, t, d = z.shape
+    return z.transpose(1, 2).reshape(b, t, n * d)
+
+
+def rope_tables(dim, base, T, device="cpu"):
+    """cos, sin [seq, dim] as transformers' default rotary embedding computes them in fp32."""
+    inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim))
+    freqs = torch.arange(T, device=device).float()[:, None] * inv_freq.to(device)[None, :]       # [seq, dim/2]
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return emb.cos(), emb.sin()
+
+
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def apply_rope(x, cos, sin):
+    """x [batch, heads, seq, d_head]; rotates the first cos.shape[-1] dims, passes the rest."""
+    r = cos.shape[-1]
+    xr, xp = x[..., :r], x[..., r:]
+    return torch.cat((xr * cos + rotate_half(xr) * sin, xp), dim=-1)
+
+
+def gpt2(p, cfg, ids, head_mask=None, need_attn=False):
+    pre = "transformer." if "transformer.wte.weight" in p else ""
+    d, H, eps = cfg["n_embd"], cfg["n_head"], cfg.get("layer_norm_epsilon", 1e-5)
+    act = ACTIVATIONS[cfg.get("activation_function", "gelu_new")]
+    T = ids.shape[1]
+    h = p[pre + "wte.weight"][ids] + p[pre + "wpe.weight"][torch.arange(T, device=ids.device)]
+    pats = []
+    for l in range(cfg["n_layer"]):
+        w = lambda n: p[f"{pre}h.{l}.{n}"]
+        a = F.layer_norm(h, (d,), w("ln_1.weight"), w("ln_1.bias"), eps)
+        qkv = a @ w("attn.c_attn.weight") + w("attn.c_attn.bias")      # Conv1D: x @ W + b
+        q, k, v = (split_heads(t, H) for t in qkv.split(d, dim=2))
+        div = (v.shape[-1] ** 0.5) if cfg.get("scale_attn_weights", True) else None
+        if cfg.get("scale_attn_by_inverse_layer_idx", False):
+            div = (div or 1.0) * float(l + 1)
+        z, pat = attend(q, k, v, div, None, None if head_mask is None else head_mask[l])
+        pats.append(pat)
+        h = h + (merge_heads(z) @ w("attn.c_proj.weight") + w("attn.c_proj.bias"))
+        m = F.layer_norm(h, (d,), w("ln_2.weight"), w("ln_2.bias"), eps)
+        m = act(m @ w("mlp.c_fc.weight") + w("mlp.c_fc.bias")) @ w("mlp.c_proj.weight") + w("mlp.c_proj.bias")
+        h = h + m
+    h = F.layer_norm(h, (d,), p[pre + "ln_f.weight"], p[pre + "ln_f.bias"], eps)
+    logits = h @ p.get("lm_head.weight", p[pre + "wte.weight"]).T
+    return (logits, torch.stack(pats, 1)) if need_attn else logits
+
+
+def gpt_neox(p, cfg, ids, head_mask=None, need_attn=False):
+    d, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    hd = d // H
+    eps = cfg.get("layer_norm_eps", 1e-5)
+    act = ACTIVATIONS[cfg.get("hidden_act", "gelu")]
+    T = ids.shape[1]
+    rot = int(hd * cfg.get("rotary_pct", 1.0))
+    cos, sin = rope_tables(rot, cfg.get("rotary_emb_base", cfg.get("rope_theta", 10000)), T, ids.device)
+    h = p["gpt_neox.embed_in.weight"][ids]
+    pats = []
+    for l in range(cfg["num_hidden_layers"]):
+        w = lambda n: p[f"gpt_neox.layers.{l}.{n}"]
+        b = lambda n: p.get(f"gpt_neox.layers.{l}.{n}")
+        ln = lambda x, n: F.layer_norm(x, (d,), w(n + ".weight"), w(n + ".bias"), eps)
+        lin = lambda x, n: F.linear(x, w(n + ".weight"), b(n + ".bias"))
+        qkv = lin(ln(h, "input_layernorm"), "attention.query_key_value")   # [b, s, H * 3 * hd]
+        qkv = qkv.view(*qkv.shape[:2], H, 3 * hd).transpose(1, 2)           # [b, H, s, 3 * hd]
+        q, k, v = qkv[..., :hd], qkv[..., hd:2 * hd], qkv[..., 2 * hd:]
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        z, pat = attend(q, k, v, None, hd ** -0.5, None if head_mask is None else head_mask[l])
+        pats.append(pat)
+        attn = lin(merge_heads(z), "attention.dense")
+        mlp = lambda x: lin(act(lin(x, "mlp.dense_h_to_4h")), "mlp.dense_4h_to_h")
+        if cfg.get("use_parallel_residual", True):
+            h = mlp(ln(h, "post_attention_layernorm")) + attn + h
+        else:
+            a = attn + h
+            h = mlp(ln(a, "post_attention_layernorm")) + a
+    h = F.layer_norm(h, (d,), p["gpt_neox.final_layer_norm.weight"], p["gpt_neox.final_layer_norm.bias"], eps)
+    logits = h @ p.get("embed_out.weight", p["gpt_neox.embed_in.weight"]).T
+    return (logits, torch.stack(pats, 1)) if need_attn else logits
+
+
+def rms_norm(x, weight, eps):
+    variance = x.pow(2).mean(-1, keepdim=True)
+    return weight * (x * torch.rsqrt(variance + eps))
+
+
+def llama(p, cfg, ids, head_mask=None, need_attn=False):
+    d, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    Hkv = cfg.get("num_key_value_heads", H)
+    hd = cfg.get("head_dim") or d // H
+    eps = cfg.get("rms_norm_eps", 1e-6)
+    act = ACTIVATIONS[cfg.get("hidden_act", "silu")]
+    T = ids.shape[1]
+    cos, sin = rope_tables(hd, cfg.get("rope_theta", 10000.0), T, ids.device)
+    h = p["model.embed_tokens.weight"][ids]
+    pats = []
+    for l in range(cfg["num_hidden_layers"]):
+        w = lambda n: p[f"model.layers.{l}.{n}"]
+        lin = lambda x, n: F.linear(x, w(n + ".weight"), p.get(f"model.layers.{l}.{n}.bias"))
+        x = rms_norm(h, w("input_layernorm.weight"), eps)
+        q = split_heads(lin(x, "self_attn.q_proj"), H)
+        k = split_heads(lin(x, "self_attn.k_proj"), Hkv)
+        v = split_heads(lin(x, "self_attn.v_proj"), Hkv)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        k, v = (t.repeat_interleave(H // Hkv, dim=1) for t in (k, v))     # repeat_kv
+        z, pat = attend(q, k, v, None, hd ** -0.5, None if head_mask is None else head_mask[l])
+        pats.append(pat)
+        h = h + lin(merge_heads(z), "self_attn.o_proj")
+        x = rms_norm(h, w("post_attention_layernorm.weight"), eps)
+        h = h + lin(act(lin(x, "mlp.gate_proj")) * lin(x, "mlp.up_proj"), "mlp.down_proj")
+    h = rms_norm(h, p["model.norm.weight"], eps)
+    logits = h @ p.get("lm_head.weight", p["model.embed_tokens.weight"]).T
+    return (logits, torch.stack(pats, 1)) if need_attn else logits
+
+
+FORWARDS = {"gpt2": gpt2, "gpt_neox": gpt_neox, "llama": llama}
+
+
+def read_safetensors(path):
+    """name -> float32 tensor, for F32, F16 and BF16 data."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        blob = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        s, e = info["data_offsets"]
+        raw = np.frombuffer(blob[s:e], dtype={"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[info["dtype"]])
+        if info["dtype"] == "BF16":
+            raw = (raw.astype("<u4") << 16).view("<f4")
+        out[name] = torch.from_numpy(raw.astype("<f4")).reshape(info["shape"])
+    return out
+
+
+def write_safetensors(path, tensors, dtype="F32"):
+    """Writes tensors rounded to dtype (F32, F16 or BF16), names sorted, as safetensors does."""
+    header, offset, blobs = {}, 0, []
+    for name in sorted(tensors):
+        t = tensors[name].detach().float().contiguous()
+        if dtype == "F32":
+            data = t.numpy().astype("<f4").tobytes()
+        elif dtype == "F16":
+            data = t.half().numpy().astype("<f2").tobytes()
+        else:
+            data = t.bfloat16().view(torch.int16).numpy().astype("<i2").tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
