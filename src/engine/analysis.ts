@@ -47,6 +47,9 @@ export interface ModelDims {
   nHeads: number;
   nCtx: number;
   dVocab: number;
+  /** Ids a text can produce (the tokenizer's size): the probe draws its random tokens from them.
+   *  Smaller than dVocab for models with padded embeddings, such as Pythia. */
+  tokenVocab: number;
   bos: number;
 }
 

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from './errors';
+import { isHfFolder, readHfFolder, type HfFolder } from './hf/folder';
 
 export interface Architecture {
   n_layers: number;
@@ -39,9 +40,12 @@ export interface ModelManifest {
 export interface ModelFolder {
   dir: string;
   manifest: ModelManifest;
+  /** The ONNX file; for a Hugging Face folder, its config.json (the graph is built in memory). */
   onnxPath: string;
   tokenizerPath: string;
   weightsPath: string | null;
+  /** Set for Hugging Face folders (config.json + safetensors), whose graph the worker builds. */
+  hf?: HfFolder;
 }
 
 const INT_FIELDS = ['n_layers', 'n_heads', 'd_model', 'd_head', 'n_ctx', 'd_vocab'] as const;
@@ -51,7 +55,10 @@ export function readModelFolder(dir: string): ModelFolder {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new EngineError(`model folder ${dir} does not exist`);
   }
-  if (!fs.existsSync(file)) throw new EngineError(`${file}: missing (a model folder needs a model.json manifest)`);
+  if (isHfFolder(dir)) return readHfFolder(dir);
+  if (!fs.existsSync(file)) {
+    throw new EngineError(`${dir}: not a model folder: it needs model.json (an Induction Lens model) or config.json with model.safetensors and tokenizer.json (a Hugging Face model)`);
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));

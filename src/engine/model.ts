@@ -5,12 +5,14 @@ import { EngineError } from './errors';
 import { readModelFolder, type ModelFolder } from './manifest';
 import type { ModelDims } from './analysis';
 import { TextTokenizer } from './tokenizer';
+import { hfModelHash } from './hf/folder';
 
 export interface OpenedModel {
   folder: ModelFolder;
   tokenizer: TextTokenizer;
   dims: ModelDims;
-  /** sha256 of the ONNX file: the key of cached probe scores. */
+  /** sha256 of the ONNX file (of the config and weight files' stamps for Hugging Face folders):
+   *  the key of cached probe scores. */
   hash: string;
 }
 
@@ -25,13 +27,16 @@ export function openModel(dir: string): OpenedModel {
   const tokenizer = new TextTokenizer(json, folder.tokenizerPath);
   const a = folder.manifest.architecture;
   if (tokenizer.vocabSize > a.d_vocab) {
-    throw new EngineError(`${folder.tokenizerPath}: has ${tokenizer.vocabSize} tokens but the model's vocabulary (d_vocab) is ${a.d_vocab}`);
+    throw new EngineError(`${folder.tokenizerPath}: has ${tokenizer.vocabSize} tokens but the model's vocabulary (d_vocab) is ${a.d_vocab}: the tokenizer belongs to another model`);
   }
-  const hash = crypto.createHash('sha256').update(fs.readFileSync(folder.onnxPath)).digest('hex');
+  const hash = folder.hf ? hfModelHash(folder.hf) : crypto.createHash('sha256').update(fs.readFileSync(folder.onnxPath)).digest('hex');
   return {
     folder,
     tokenizer,
     hash,
-    dims: { nLayers: a.n_layers, nHeads: a.n_heads, nCtx: a.n_ctx, dVocab: a.d_vocab, bos: folder.manifest.bos_token_id },
+    dims: {
+      nLayers: a.n_layers, nHeads: a.n_heads, nCtx: a.n_ctx, dVocab: a.d_vocab,
+      tokenVocab: Math.min(tokenizer.vocabSize, a.d_vocab), bos: folder.manifest.bos_token_id,
+    },
   };
 }

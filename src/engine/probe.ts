@@ -92,9 +92,9 @@ export function probeScores(
 }
 
 export async function runProbe(
-  backend: InferenceBackend, nLayers: number, nHeads: number, dVocab: number, bos: number,
+  backend: InferenceBackend, nLayers: number, nHeads: number, dVocab: number, bos: number, tokenVocab = dVocab,
 ): Promise<ProbeResult> {
-  const tokens = probeTokens(dVocab, bos);
+  const tokens = probeTokens(tokenVocab, bos);
   const seq = 1 + 2 * PROBE_LEN;
   const out = await backend.forward({ ids: tokens, batch: PROBE_BATCH, seq, wantAttentions: true });
   return probeScores(tokens, out.logits, out.attentions!, PROBE_BATCH, nLayers, nHeads, dVocab);

@@ -45,7 +45,7 @@ export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): TensorM
   return out;
 }
 
-function toFloat32(bytes: Uint8Array, dtype: string, count: number, what: string): Float32Array {
+export function toFloat32(bytes: Uint8Array, dtype: string, count: number, what: string): Float32Array {
   const size = { F32: 4, F16: 2, BF16: 2 }[dtype];
   if (!size) throw new EngineError(`${what} has dtype ${dtype}; only F32, F16 and BF16 are supported`);
   if (bytes.length !== count * size) throw new EngineError(`${what}: ${bytes.length} bytes for ${count} ${dtype} values`);

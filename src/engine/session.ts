@@ -25,7 +25,7 @@ export class ModelSession {
       const d = this.model.dims;
       this.probeResult = cached
         ? Promise.resolve(cached)
-        : runProbe(this.backend, d.nLayers, d.nHeads, d.dVocab, d.bos).then((r) => {
+        : runProbe(this.backend, d.nLayers, d.nHeads, d.dVocab, d.bos, d.tokenVocab).then((r) => {
             this.cache?.set(this.model.hash, r);
             return r;
           });

@@ -33,17 +33,24 @@ function byteLevelDecoderTable(): Map<string, number> {
 
 const BYTE_OF_CHAR = byteLevelDecoderTable();
 
+type PreTokenizer = { type?: string; pretokenizers?: PreTokenizer[] };
+
+function hasByteLevel(p: PreTokenizer | undefined): boolean {
+  return !!p && (p.type === 'ByteLevel' || (p.type === 'Sequence' && !!p.pretokenizers?.some(hasByteLevel)));
+}
+
 export class TextTokenizer {
   private readonly hf: Tokenizer;
   private readonly tokenBytes: (Uint8Array | null)[];
   readonly vocabSize: number;
 
   constructor(tokenizerJson: unknown, private readonly source = 'tokenizer.json') {
-    const json = tokenizerJson as { model?: { type?: string; vocab?: Record<string, number> }; pre_tokenizer?: { type?: string } };
+    const json = tokenizerJson as { model?: { type?: string; vocab?: Record<string, number> }; pre_tokenizer?: PreTokenizer };
     if (!json || typeof json !== 'object' || !json.model || typeof json.model.vocab !== 'object') {
       throw new EngineError(`${source}: not a Hugging Face tokenizer.json (no model.vocab)`);
     }
-    if (json.model.type !== 'BPE' || json.pre_tokenizer?.type !== 'ByteLevel') {
+    // Byte-level: GPT-2 and Pythia use ByteLevel alone, Llama 3 and Qwen a Sequence ending in it.
+    if (json.model.type !== 'BPE' || !hasByteLevel(json.pre_tokenizer)) {
       throw new EngineError(
         `${source}: only byte-level BPE tokenizers are supported (model ${json.model.type}, pre_tokenizer ${json.pre_tokenizer?.type})`,
       );
@@ -58,7 +65,8 @@ export class TextTokenizer {
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
     this.tokenBytes = new Array(this.vocabSize).fill(null);
-    for (const [tok, id] of vocab) this.tokenBytes[id] = this.bytesOfToken(tok);
+    // Vocabularies may leave ids unused (the library reports those without a token string).
+    for (const [tok, id] of vocab) if (typeof tok === 'string') this.tokenBytes[id] = this.bytesOfToken(tok);
   }
 
   private bytesOfToken(tok: string): Uint8Array | null {

@@ -4,6 +4,20 @@ import * as ort from 'onnxruntime-node';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import { EngineError } from '../engine/errors';
 import type { ModelFolder } from '../engine/manifest';
+import { buildHfGraph } from '../engine/hf/build';
+import type { HfFolder } from '../engine/hf/folder';
+import { TensorReader } from '../engine/hf/weights';
+
+/** The ONNX bytes of a Hugging Face folder, built from its weights; their buffers are released
+ *  as soon as the graph holds its float32 copies. */
+function buildHfModel(hf: HfFolder): Uint8Array {
+  const reader = new TensorReader(hf.weights);
+  try {
+    return buildHfGraph(hf.spec, reader, hf.nCtx);
+  } finally {
+    reader.release();
+  }
+}
 
 type Meta = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 
@@ -16,11 +30,12 @@ export class OrtModel implements InferenceBackend {
   static async load(folder: ModelFolder, threads?: number): Promise<OrtModel> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(folder.onnxPath, {
-        graphOptimizationLevel: 'all',
-        ...(threads ? { intraOpNumThreads: threads } : {}),
-      });
+      const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) };
+      session = folder.hf
+        ? await ort.InferenceSession.create(buildHfModel(folder.hf), options)
+        : await ort.InferenceSession.create(folder.onnxPath, options);
     } catch (e) {
+      if (e instanceof EngineError) throw e;
       throw new EngineError(`${folder.onnxPath}: onnxruntime cannot load it: ${(e as Error).message}`);
     }
     checkSignature(session, folder);

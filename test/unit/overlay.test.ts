@@ -10,7 +10,7 @@ function fakeAnalysis(): Analysis {
   const starts = Int32Array.from([0, 1, 2, 4, 5, 7, 8, 10]);
   const ends = Int32Array.from([1, 2, 4, 5, 7, 8, 10, 11]);
   return {
-    dims: { nLayers: 2, nHeads: 2, nCtx: 64, dVocab: 10, bos: 0 },
+    dims: { nLayers: 2, nHeads: 2, nCtx: 64, dVocab: 10, tokenVocab: 10, bos: 0 },
     tokens: { ids: Int32Array.from([1, 2, 3, 4, 1, 2, 3, 4]), starts, ends },
     heads: [], inductionHeads: [{ layer: 1, head: 0 }],
     events: [

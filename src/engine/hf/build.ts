@@ -1,0 +1,310 @@
+// Builds the ONNX graph of a Hugging Face causal LM (GPT-2, GPT-NeoX, Llama-style) from its
+// config and weights, computing exactly what `transformers` computes in eager attention (fp32),
+// with the model contract's extras: a required head_mask input [n_layers, n_heads] multiplied into
+// each head's output, and every layer's attention probabilities as one output.
+import type { Tensor } from '../safetensors';
+import { EngineError } from '../errors';
+import { Graph } from '../onnx/graph';
+import type { HfSpec } from './config';
+
+export const TOP_K = 5;
+/** Names of the graph's inputs and outputs (the manifest's io block). */
+export const IO = {
+  input_ids: 'input_ids', head_mask: 'head_mask', logits: 'logits', attentions: 'attentions',
+  logsumexp: 'logsumexp', top_k: { values: 'top_k_values', indices: 'top_k_indices', k: TOP_K },
+} as const;
+
+export interface WeightSource {
+  has(name: string): boolean;
+  get(name: string): Tensor;
+}
+
+/** ModelProto bytes for the model; `nCtx` bounds the positions the rotary tables cover. */
+export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number): Uint8Array {
+  const g = new Graph();
+  const b = new Builder(g, spec, weights);
+  const { nLayers: L, nHeads: H } = spec;
+  const ids = g.input(IO.input_ids, 'int64', ['batch', 'seq']);          // [B, T]
+  const headMask = g.input(IO.head_mask, 'float32', [L, H]);              // [L, H]
+  const shape = g.op('Shape', [ids]);                                     // [2] = (B, T)
+  const T = g.op('Gather', [shape, g.ints([1], [])]);                     // scalar T
+  const positions = g.op('Range', [g.ints([0], []), T, g.ints([1], [])]); // [T]
+  const TT = g.op('Concat', [g.op('Unsqueeze', [T, g.ints([0])]), g.op('Unsqueeze', [T, g.ints([0])])], { axis: 0 });
+  // Causal mask [T, T] (true on and below the diagonal), as a bool for Where.
+  const causal = g.op('Cast', [g.op('Trilu', [g.op('Expand', [g.scalar(1), TT])], { upper: 0 })], { to: 9 });
+  const rope = spec.rotaryDims ? b.ropeTables(positions, nCtx) : null;
+
+  let h = g.op('Gather', [b.w(b.name('embed'), [spec.vocab, spec.dModel]), ids]);                     // [B, T, d]
+  if (spec.family === 'gpt2') h = g.op('Add', [h, g.op('Gather', [b.w(b.name('positions'), [spec.maxPositions, spec.dModel]), positions])]);
+  const patterns: string[] = [];
+  for (let l = 0; l < L; l++) {
+    const maskRow = g.op('Reshape', [g.op('Gather', [headMask, g.ints([l], [])]), g.ints([1, H, 1, 1])]); // [1, H, 1, 1]
+    const { out, pattern } = b.attention(l, b.norm(h, l, 'attn'), causal, rope, maskRow);
+    patterns.push(g.op('Unsqueeze', [pattern, g.ints([1])]));              // [B, 1, H, T, T]
+    if (spec.parallelResidual) {
+      // GPT-NeoX: mlp(ln2(x)) + attn(ln1(x)) + x, in that order.
+      h = g.op('Add', [g.op('Add', [b.mlp(l, b.norm(h, l, 'mlp')), out]), h]);
+    } else {
+      h = g.op('Add', [h, out]);
+      h = g.op('Add', [h, b.mlp(l, b.norm(h, l, 'mlp'))]);
+    }
+  }
+  h = b.norm(h, -1, 'final');
+  const logits = g.op('MatMul', [h, b.unembed()]);                         // [B, T, V]
+  g.output(logits, IO.logits, 'float32', ['batch', 'seq', spec.vocab]);
+  g.output(g.op('Concat', patterns, { axis: 1 }), IO.attentions, 'float32', ['batch', L, H, 'seq', 'seq']);
+  g.output(g.op('ReduceLogSumExp', [logits], { axes: [-1], keepdims: 0 }), IO.logsumexp, 'float32', ['batch', 'seq']);
+  g.opN('TopK', [logits, g.ints([TOP_K])], 2, { axis: -1 }, [IO.top_k.values, IO.top_k.indices]);
+  g.output(IO.top_k.values, IO.top_k.values, 'float32', ['batch', 'seq', TOP_K]);
+  g.output(IO.top_k.indices, IO.top_k.indices, 'int64', ['batch', 'seq', TOP_K]);
+  return g.serialize('induction-lens');
+}
+
+class Builder {
+  constructor(private readonly g: Graph, private readonly s: HfSpec, private readonly weights: WeightSource) {}
+
+  /** HF tensor names per family. */
+  name(what: 'embed' | 'positions' | 'unembed' | 'finalNorm'): string {
+    const p = this.gpt2Prefix();
+    switch (this.s.family) {
+      case 'gpt2':
+        return { embed: `${p}wte.weight`, positions: `${p}wpe.weight`, unembed: 'lm_head.weight', finalNorm: `${p}ln_f` }[what];
+      case 'gpt_neox':
+        return { embed: 'gpt_neox.embed_in.weight', positions: '', unembed: 'embed_out.weight', finalNorm: 'gpt_neox.final_layer_norm' }[what];
+      case 'llama':
+        return { embed: 'model.embed_tokens.weight', positions: '', unembed: 'lm_head.weight', finalNorm: 'model.norm' }[what];
+    }
+  }
+
+  private layer(l: number, n: string): string {
+    return { gpt2: `${this.gpt2Prefix()}h.${l}.${n}`, gpt_neox: `gpt_neox.layers.${l}.${n}`, llama: `model.layers.${l}.${n}` }[this.s.family];
+  }
+
+  private gpt2Prefix(): string {
+    return this.s.family === 'gpt2' && this.weights.has('transformer.wte.weight') ? 'transformer.' : '';
+  }
+
+  /** A weight used as is, after checking its shape. */
+  w(name: string, shape?: number[]): string {
+    const t = this.tensor(name, shape);
+    return this.g.weight(name, t.data, t.shape);
+  }
+
+  private tensor(name: string, shape?: number[]): Tensor {
+    if (!this.weights.has(name)) throw new EngineError(`the weights have no tensor "${name}" (expected in a ${this.s.modelType} model)`);
+    const t = this.weights.get(name);
+    if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+      throw new EngineError(`tensor "${name}" has shape [${t.shape}], config.json implies [${shape}]`);
+    }
+    return t;
+  }
+
+  /** A torch Linear weight [out, in] as a MatMul operand [in, out]. */
+  private linear(name: string, out: number, inp: number): string {
+    const t = this.tensor(name, [out, inp]);
+    return this.g.weight(name + '.T', transpose(t.data, out, inp), [inp, out]);
+  }
+
+  private bias(name: string, n: number): string | null {
+    return this.weights.has(name) ? this.w(name, [n]) : null;
+  }
+
+  private affine(x: string, weight: string, bias: string | null): string {
+    const y = this.g.op('MatMul', [x, weight]);
+    return bias ? this.g.op('Add', [y, bias]) : y;
+  }
+
+  /** The norm before attention ('attn'), before the MLP ('mlp') or after the last layer ('final'). */
+  norm(x: string, l: number, where: 'attn' | 'mlp' | 'final'): string {
+    const s = this.s;
+    const names = {
+      gpt2: { attn: 'ln_1', mlp: 'ln_2' },
+      gpt_neox: { attn: 'input_layernorm', mlp: 'post_attention_layernorm' },
+      llama: { attn: 'input_layernorm', mlp: 'post_attention_layernorm' },
+    }[s.family];
+    const base = where === 'final' ? this.name('finalNorm') : this.layer(l, names[where]);
+    const weight = this.w(`${base}.weight`, [s.dModel]);
+    if (s.family === 'llama') {
+      // RMSNorm: weight * (x * rsqrt(mean(x^2) + eps)).
+      const variance = this.g.op('ReduceMean', [this.g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
+      const inv = this.g.op('Reciprocal', [this.g.op('Sqrt', [this.g.op('Add', [variance, this.g.scalar(s.eps)])])]);
+      return this.g.op('Mul', [weight, this.g.op('Mul', [x, inv])]);
+    }
+    return this.g.op('LayerNormalization', [x, weight, this.w(`${base}.bias`, [s.dModel])], { axis: -1, epsilon: { f: s.eps } });
+  }
+
+  /** cos and sin [T, d_head] for the positions, and the rotate_half matrix [d_head, d_head].
+   *  Dimensions past rotaryDims get cos 1 and sin 0: they pass through unchanged. */
+  ropeTables(positions: string, nCtx: number): { cos: string; sin: string; rotate: string } {
+    const { dHead: D, rotaryDims: R, ropeTheta: base } = this.s;
+    const cos = new Float32Array(nCtx * D).fill(1);
+    const sin = new Float32Array(nCtx * D);
+    // As transformers computes it, in float32: inv_freq = 1 / base^(2i/R); angle = pos * inv_freq.
+    const invFreq = Array.from({ length: R / 2 }, (_, i) => Math.fround(1 / Math.fround(base ** Math.fround((2 * i) / R))));
+    for (let p = 0; p < nCtx; p++) {
+      for (let i = 0; i < R; i++) {
+        const angle = Math.fround(p * invFreq[i % (R / 2)]);
+        cos[p * D + i] = Math.cos(angle);
+        sin[p * D + i] = Math.sin(angle);
+      }
+    }
+    // x @ rotate = rotate_half(x) on the first R dims: (-x[R/2:R], x[:R/2]).
+    const rot = new Float32Array(D * D);
+    for (let j = 0; j < R / 2; j++) {
+      rot[(j + R / 2) * D + j] = -1;
+      rot[j * D + j + R / 2] = 1;
+    }
+    const g = this.g;
+    return {
+      cos: g.op('Gather', [g.weight('rope.cos', cos, [nCtx, D]), positions]),   // [T, D]
+      sin: g.op('Gather', [g.weight('rope.sin', sin, [nCtx, D]), positions]),
+      rotate: g.weight('rope.rotate_half', rot, [D, D]),
+    };
+  }
+
+  private rotary(x: string, rope: { cos: string; sin: string; rotate: string }): string {
+    const g = this.g;
+    return g.op('Add', [g.op('Mul', [x, rope.cos]), g.op('Mul', [g.op('MatMul', [x, rope.rotate]), rope.sin])]);
+  }
+
+  /** Q, K, V projections as [d_model, H * d_head] operands (K and V repeated per query head). */
+  private qkv(l: number): { q: string; k: string; v: string; bq: string | null; bk: string | null; bv: string | null } {
+    const { dModel: d, nHeads: H, nKvHeads: Hkv, dHead: D } = this.s;
+    const g = this.g;
+    if (this.s.family === 'gpt2') {
+      // Conv1D c_attn: y = x @ W + b, W [d, 3d] with Q, K, V side by side.
+      const w = this.tensor(this.layer(l, 'attn.c_attn.weight'), [d, 3 * d]);
+      const b = this.tensor(this.layer(l, 'attn.c_attn.bias'), [3 * d]);
+      const part = (i: number) => g.weight(this.layer(l, `attn.${'qkv'[i]}.W`), columns(w.data, d, 3 * d, i * d, d), [d, d]);
+      const bias = (i: number) => g.weight(this.layer(l, `attn.${'qkv'[i]}.b`), b.data.slice(i * d, (i + 1) * d), [d]);
+      return { q: part(0), k: part(1), v: part(2), bq: bias(0), bk: bias(1), bv: bias(2) };
+    }
+    if (this.s.family === 'gpt_neox') {
+      // query_key_value [H * 3 * D, d]: per head, D rows of Q, then K, then V.
+      const name = this.layer(l, 'attention.query_key_value');
+      const w = this.tensor(`${name}.weight`, [3 * d, d]);
+      const b = this.weights.has(`${name}.bias`) ? this.tensor(`${name}.bias`, [3 * d]) : null;
+      const pick = (i: number) => {
+        const rows = new Float32Array(H * D * d);
+        const bias = new Float32Array(H * D);
+        for (let h = 0; h < H; h++) {
+          rows.set(w.data.subarray((h * 3 * D + i * D) * d, (h * 3 * D + (i + 1) * D) * d), h * D * d);
+          if (b) bias.set(b.data.subarray(h * 3 * D + i * D, h * 3 * D + (i + 1) * D), h * D);
+        }
+        return {
+          w: g.weight(`${name}.${'qkv'[i]}.T`, transpose(rows, H * D, d), [d, H * D]),
+          b: b ? g.weight(`${name}.${'qkv'[i]}.b`, bias, [H * D]) : null,
+        };
+      };
+      const [q, k, v] = [0, 1, 2].map(pick);
+      return { q: q.w, k: k.w, v: v.w, bq: q.b, bk: k.b, bv: v.b };
+    }
+    // Llama: separate projections; K and V heads repeated so each query head has its own (repeat_kv).
+    const proj = (n: string, heads: number) => {
+      const t = this.tensor(this.layer(l, `self_attn.${n}.weight`), [heads * D, d]);
+      const bname = this.layer(l, `self_attn.${n}.bias`);
+      const bt = this.weights.has(bname) ? this.tensor(bname, [heads * D]) : null;
+      const rep = H / heads;
+      const rows = new Float32Array(H * D * d);
+      const bias = bt ? new Float32Array(H * D) : null;
+      for (let h = 0; h < H; h++) {
+        const src = Math.floor(h / rep);
+        rows.set(t.data.subarray(src * D * d, (src + 1) * D * d), h * D * d);
+        bias?.set(bt!.data.subarray(src * D, (src + 1) * D), h * D);
+      }
+      const w = g.weight(this.layer(l, `self_attn.${n}.T`), transpose(rows, H * D, d), [d, H * D]);
+      return { w, b: bias ? g.weight(this.layer(l, `self_attn.${n}.b`), bias, [H * D]) : null };
+    };
+    const [q, k, v] = [proj('q_proj', H), proj('k_proj', Hkv), proj('v_proj', Hkv)];
+    return { q: q.w, k: k.w, v: v.w, bq: q.b, bk: k.b, bv: v.b };
+  }
+
+  attention(l: number, x: string, causal: string, rope: ReturnType<Builder['ropeTables']> | null, maskRow: string): { out: string; pattern: string } {
+    const g = this.g;
+    const { dModel: d, nHeads: H, dHead: D } = this.s;
+    const p = this.qkv(l);
+    const heads = (y: string) => g.op('Transpose', [g.op('Reshape', [y, g.ints([0, 0, H, D])])], { perm: [0, 2, 1, 3] }); // [B, H, T, D]
+    let q = heads(this.affine(x, p.q, p.bq));
+    let k = heads(this.affine(x, p.k, p.bk));
+    const v = heads(this.affine(x, p.v, p.bv));
+    if (rope) {
+      q = this.rotary(q, rope);
+      k = this.rotary(k, rope);
+    }
+    let scores = g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]); // [B, H, T, T]
+    if (this.s.family === 'gpt2') {
+      // GPT-2 divides by sqrt(d_head) (and by layer + 1 when configured); the others multiply by d_head^-0.5.
+      scores = g.op('Div', [scores, g.scalar(Math.sqrt(D) * (this.s.scaleByInverseLayer ? l + 1 : 1))]);
+    } else {
+      scores = g.op('Mul', [scores, g.scalar(D ** -0.5)]);
+    }
+    scores = g.op('Where', [causal, scores, g.scalar(-3.4028234663852886e38)]);
+    const pattern = g.op('Softmax', [scores], { axis: -1 });               // [B, H, T, T]
+    const z = g.op('Mul', [g.op('MatMul', [pattern, v]), maskRow]);        // [B, H, T, D]
+    const merged = g.op('Reshape', [g.op('Transpose', [z], { perm: [0, 2, 1, 3] }), g.ints([0, 0, H * D])]); // [B, T, H*D]
+    const o = {
+      gpt2: () => [this.w(this.layer(l, 'attn.c_proj.weight'), [H * D, d]), this.bias(this.layer(l, 'attn.c_proj.bias'), d)],
+      gpt_neox: () => [this.linear(this.layer(l, 'attention.dense.weight'), d, H * D), this.bias(this.layer(l, 'attention.dense.bias'), d)],
+      llama: () => [this.linear(this.layer(l, 'self_attn.o_proj.weight'), d, H * D), this.bias(this.layer(l, 'self_attn.o_proj.bias'), d)],
+    }[this.s.family]();
+    return { out: this.affine(merged, o[0]!, o[1]), pattern };
+  }
+
+  mlp(l: number, x: string): string {
+    const { dModel: d, dMlp: f } = this.s;
+    const L = (n: string) => this.layer(l, n);
+    if (this.s.family === 'gpt2') {
+      const hidden = this.act(this.affine(x, this.w(L('mlp.c_fc.weight'), [d, f]), this.bias(L('mlp.c_fc.bias'), f)));
+      return this.affine(hidden, this.w(L('mlp.c_proj.weight'), [f, d]), this.bias(L('mlp.c_proj.bias'), d));
+    }
+    if (this.s.family === 'gpt_neox') {
+      const hidden = this.act(this.affine(x, this.linear(L('mlp.dense_h_to_4h.weight'), f, d), this.bias(L('mlp.dense_h_to_4h.bias'), f)));
+      return this.affine(hidden, this.linear(L('mlp.dense_4h_to_h.weight'), d, f), this.bias(L('mlp.dense_4h_to_h.bias'), d));
+    }
+    // SwiGLU: down(act(gate(x)) * up(x)).
+    const gate = this.act(this.affine(x, this.linear(L('mlp.gate_proj.weight'), f, d), this.bias(L('mlp.gate_proj.bias'), f)));
+    const up = this.affine(x, this.linear(L('mlp.up_proj.weight'), f, d), this.bias(L('mlp.up_proj.bias'), f));
+    return this.affine(this.g.op('Mul', [gate, up]), this.linear(L('mlp.down_proj.weight'), d, f), this.bias(L('mlp.down_proj.bias'), d));
+  }
+
+  private act(x: string): string {
+    const g = this.g;
+    switch (this.s.activation) {
+      case 'gelu': // x * 0.5 * (1 + erf(x / sqrt(2)))
+        return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)]), g.op('Add', [g.scalar(1), g.op('Erf', [g.op('Mul', [x, g.scalar(Math.SQRT1_2)])])])]);
+      case 'gelu_new': { // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
+        const cube = g.op('Pow', [x, g.scalar(3)]);
+        const inner = g.op('Mul', [g.scalar(Math.sqrt(2 / Math.PI)), g.op('Add', [x, g.op('Mul', [g.scalar(0.044715), cube])])]);
+        return g.op('Mul', [g.op('Mul', [g.scalar(0.5), x]), g.op('Add', [g.scalar(1), g.op('Tanh', [inner])])]);
+      }
+      case 'relu':
+        return g.op('Relu', [x]);
+      case 'silu':
+        return g.op('Mul', [x, g.op('Sigmoid', [x])]);
+    }
+  }
+
+  /** The unembedding as [d_model, V]: lm_head (or embed_out), or the transposed embedding when tied. */
+  unembed(): string {
+    const { dModel: d, vocab: V } = this.s;
+    const own = this.name('unembed');
+    if (this.weights.has(own)) return this.linear(own, V, d);
+    if (!this.s.tiedEmbeddings) throw new EngineError(`the weights have no tensor "${own}" and config.json does not tie the embeddings`);
+    const e = this.tensor(this.name('embed'), [V, d]);
+    return this.g.weight('unembed.T', transpose(e.data, V, d), [d, V]);
+  }
+}
+
+/** [rows, cols] -> [cols, rows], row-major. */
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
+
+/** Columns [start, start + n) of a [rows, cols] matrix. */
+function columns(a: Float32Array, rows: number, cols: number, start: number, n: number): Float32Array {
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(a.subarray(r * cols + start, r * cols + start + n), r * n);
+  return out;
+}

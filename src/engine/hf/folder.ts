@@ -1,0 +1,102 @@
+// A Hugging Face model folder (config.json, model.safetensors, tokenizer.json) read as a model of
+// the lens: validated from its config and safetensors headers alone, before any weight is loaded.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EngineError } from '../errors';
+import type { ModelFolder, ModelManifest } from '../manifest';
+import { IO } from './build';
+import { parseHfConfig, type HfSpec } from './config';
+import { findWeightFiles, type WeightFiles } from './weights';
+
+/** The longest window the lens runs through a Hugging Face model: the attentions output alone
+ *  is n_layers * n_heads * T^2 floats (604 MB for GPT-2 small at 1,024 tokens). */
+export const LENS_MAX_CONTEXT = 1024;
+/** onnxruntime reads a model from memory as one protobuf message, which cannot exceed 2 GiB. */
+const PROTOBUF_LIMIT = 2 ** 31 - 1;
+/** Changes whenever the graph builder computes something differently (it keys cached scores). */
+const BUILDER_VERSION = 'hf-graph/1';
+
+export interface HfFolder {
+  spec: HfSpec;
+  weights: WeightFiles;
+  configPath: string;
+  /** Positions the lens uses: the model's own, capped. */
+  nCtx: number;
+  /** Estimated bytes of the float32 graph (weights as float32 plus the copies the builder makes). */
+  graphBytes: number;
+}
+
+export function isHfFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'config.json')) && !fs.existsSync(path.join(dir, 'model.json'));
+}
+
+const gb = (n: number) => `${(n / 1e9).toFixed(n < 1e9 ? 2 : 1)} GB`;
+
+export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFolder {
+  const configPath = path.join(dir, 'config.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  } catch (e) {
+    throw new EngineError(`${configPath}: not valid JSON: ${(e as Error).message}`);
+  }
+  const spec = parseHfConfig(raw, configPath);
+  const tokenizerPath = path.join(dir, 'tokenizer.json');
+  if (!fs.existsSync(tokenizerPath)) {
+    throw new EngineError(`${dir}: tokenizer.json is missing (the lens reads the fast-tokenizer file that Hugging Face saves beside the weights)`);
+  }
+  const weights = findWeightFiles(dir);
+  const embed = { gpt2: ['wte.weight', 'transformer.wte.weight'], gpt_neox: ['gpt_neox.embed_in.weight'], llama: ['model.embed_tokens.weight'] }[spec.family]
+    .map((n) => weights.tensors.get(n)).find((t) => t);
+  if (!embed) throw new EngineError(`${dir}: the weights have no token embedding for a ${spec.modelType} model; is config.json from another model?`);
+  if (embed.shape[0] !== spec.vocab || embed.shape[1] !== spec.dModel) {
+    throw new EngineError(`${dir}: the token embedding has shape [${embed.shape}], config.json says [${spec.vocab}, ${spec.dModel}]`);
+  }
+  // float32 weights, plus a transposed embedding when tied and K/V repeated per query head.
+  const extra = (spec.tiedEmbeddings ? spec.vocab * spec.dModel : 0)
+    + spec.nLayers * 2 * (spec.nHeads - spec.nKvHeads) * spec.dHead * spec.dModel;
+  const graphBytes = (weights.parameterCount + extra) * 4;
+  const params = `${(weights.parameterCount / 1e6).toFixed(1)} M parameters`;
+  if (graphBytes > PROTOBUF_LIMIT) {
+    throw new EngineError(`${dir}: ${params} need ${gb(graphBytes)} as float32; the lens builds the ONNX graph in memory, which onnxruntime limits to 2 GB (about 500 M parameters)`);
+  }
+  // Peak while loading: the float32 weights, the serialized graph and onnxruntime's own copy.
+  const peak = graphBytes * 3;
+  if (peak > totalMemory * 0.75) {
+    throw new EngineError(`${dir}: ${params} need about ${gb(peak)} of memory to load (${gb(graphBytes)} of float32 weights); this machine has ${gb(totalMemory)}`);
+  }
+  const nCtx = Math.min(spec.maxPositions, LENS_MAX_CONTEXT, spec.slidingWindow ?? Infinity);
+  const manifest: ModelManifest = {
+    format: 'induction-lens-model/1',
+    id: path.basename(path.resolve(dir)),
+    onnx: 'config.json',
+    tokenizer: 'tokenizer.json',
+    architecture: {
+      n_layers: spec.nLayers, n_heads: spec.nHeads, d_model: spec.dModel, d_head: spec.dHead, n_ctx: nCtx,
+      d_vocab: spec.vocab, attn_only: false, layer_norm: true, positional: spec.rotaryDims ? 'rotary' : 'learned',
+    },
+    bos_token_id: spec.bos,
+    io: { ...IO, top_k: { ...IO.top_k } },
+  };
+  return {
+    dir,
+    manifest,
+    onnxPath: configPath,
+    tokenizerPath,
+    weightsPath: null,
+    hf: { spec, weights, configPath, nCtx, graphBytes },
+  };
+}
+
+/** Key of cached probe scores: the config, the builder version, and each weight file's name,
+ *  size and modification time (hashing gigabytes of weights on every load would cost seconds). */
+export function hfModelHash(hf: HfFolder): string {
+  const h = crypto.createHash('sha256').update(BUILDER_VERSION).update(fs.readFileSync(hf.configPath));
+  for (const f of hf.weights.files) {
+    const st = fs.statSync(f);
+    h.update(`\n${path.basename(f)}:${st.size}:${st.mtimeMs}`);
+  }
+  return h.digest('hex');
+}

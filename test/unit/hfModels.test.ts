@@ -1,0 +1,131 @@
+// ONNX graphs built in TypeScript from Hugging Face folders against the PyTorch reference forward
+// passes of training/hf_reference.py (written from the transformers maths), for each architecture.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readHfFolder } from '../../src/engine/hf/folder';
+import { readModelFolder } from '../../src/engine/manifest';
+import { openModel } from '../../src/engine/model';
+import { OrtModel } from '../../src/worker/ortModel';
+import { maxAbsDiff, ROOT } from '../support/fixtures';
+
+const HF_MODELS = ['tiny-gpt2', 'tiny-pythia', 'tiny-llama'];
+
+interface HfReference {
+  parity: {
+    ids: number[][]; rows: number[]; logitsShape: number[]; attentionsShape: number[];
+    maskedIds: number[][]; maskedHead: { layer: number; head: number }; maskedLogitsShape: number[]; maskedAttentionsShape: number[];
+  };
+}
+
+const fixtureDir = (name: string) => path.join(ROOT, 'test', 'fixtures', name);
+export const hfModelDir = (name: string) => path.join(ROOT, 'test', 'fixtures', 'hf-models', name);
+
+function f32(name: string, file: string): Float32Array {
+  const b = fs.readFileSync(path.join(fixtureDir(name), file));
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** Rows `rows` of a [batch=1, seq, n] tensor -> [rows.length, n]. */
+function pickRows(a: Float32Array, seq: number, rows: number[], n: number): Float32Array {
+  const out = new Float32Array(rows.length * n);
+  rows.forEach((r, i) => out.set(a.subarray(r * n, (r + 1) * n), i * n));
+  return out;
+}
+
+for (const name of HF_MODELS) {
+  test(`${name}: logits and attentions of the built ONNX graph match PyTorch at full context (1e-4)`, async () => {
+    const ref = JSON.parse(fs.readFileSync(path.join(fixtureDir(name), 'reference.json'), 'utf8')) as HfReference;
+    const folder = readModelFolder(hfModelDir(name));
+    const { n_layers: L, n_heads: H, d_vocab: V, n_ctx } = folder.manifest.architecture;
+    const m = await OrtModel.load(folder);
+    try {
+      const ids = Int32Array.from(ref.parity.ids.flat());
+      const T = ref.parity.ids[0].length;
+      assert.ok(T >= n_ctx - 1, 'the parity sequence spans the context');
+      const out = await m.forward({ ids, batch: 1, seq: T, wantAttentions: true });
+      const rows = ref.parity.rows;
+      const logitDiff = maxAbsDiff(pickRows(out.logits, T, rows, V), f32(name, 'parity_logits.f32'));
+      // attentions [1, L, H, T, T] -> the reference keeps query rows `rows` of every (layer, head).
+      const attn = new Float32Array(L * H * rows.length * T);
+      for (let lh = 0; lh < L * H; lh++) attn.set(pickRows(out.attentions!.subarray(lh * T * T, (lh + 1) * T * T), T, rows, T), lh * rows.length * T);
+      const attnDiff = maxAbsDiff(attn, f32(name, 'parity_attentions.f32'));
+      console.log(`# ${name}: max |logits diff| ${logitDiff.toExponential(2)}, max |attention diff| ${attnDiff.toExponential(2)} over ${T} tokens`);
+      assert.ok(logitDiff <= 1e-4, `logits differ by ${logitDiff}`);
+      assert.ok(attnDiff <= 1e-4, `attentions differ by ${attnDiff}`);
+    } finally {
+      await m.dispose();
+    }
+  });
+
+  test(`${name}: a batch of two with one head masked matches PyTorch (head_mask on the head's output)`, async () => {
+    const ref = JSON.parse(fs.readFileSync(path.join(fixtureDir(name), 'reference.json'), 'utf8')) as HfReference;
+    const folder = readModelFolder(hfModelDir(name));
+    const { n_layers: L, n_heads: H } = folder.manifest.architecture;
+    const m = await OrtModel.load(folder);
+    try {
+      const ids = Int32Array.from(ref.parity.maskedIds.flat());
+      const [B, T] = [ref.parity.maskedIds.length, ref.parity.maskedIds[0].length];
+      const mask = new Float32Array(L * H).fill(1);
+      mask[ref.parity.maskedHead.layer * H + ref.parity.maskedHead.head] = 0;
+      const masked = await m.forward({ ids, batch: B, seq: T, headMask: mask, wantAttentions: true });
+      const full = await m.forward({ ids, batch: B, seq: T, wantAttentions: false });
+      const want = f32(name, 'parity_masked_logits.f32');
+      assert.ok(maxAbsDiff(masked.logits, want) <= 1e-4, `masked logits differ by ${maxAbsDiff(masked.logits, want)}`);
+      assert.ok(maxAbsDiff(masked.attentions!, f32(name, 'parity_masked_attentions.f32')) <= 1e-4);
+      assert.ok(maxAbsDiff(full.logits, want) > 1e-3, 'masking the head must change the logits, or this test proves nothing');
+    } finally {
+      await m.dispose();
+    }
+  });
+}
+
+test('Hugging Face folders open with a manifest derived from config.json', () => {
+  const m = openModel(hfModelDir('tiny-pythia'));
+  const a = m.folder.manifest.architecture;
+  assert.deepEqual([a.n_layers, a.n_heads, a.d_model, a.d_head, a.n_ctx, a.d_vocab], [2, 4, 64, 16, 256, 2112]);
+  assert.equal(a.positional, 'rotary');
+  assert.equal(m.dims.tokenVocab, 2048, 'the probe draws ids the tokenizer can produce, not the padding rows');
+  assert.equal(m.folder.weightsPath, null, 'no exact circuits for models with MLPs and LayerNorm');
+});
+
+/** A copy of a test model folder, changed by `edit`. */
+function copyHf(name: string, edit: (dir: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-hf-'));
+  for (const f of fs.readdirSync(hfModelDir(name))) fs.copyFileSync(path.join(hfModelDir(name), f), path.join(dir, f));
+  edit(dir);
+  return dir;
+}
+
+function editConfig(dir: string, f: (c: Record<string, unknown>) => void) {
+  const file = path.join(dir, 'config.json');
+  const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+  f(c);
+  fs.writeFileSync(file, JSON.stringify(c));
+}
+
+test('Hugging Face folders: clear errors for missing files, other architectures, foreign tokenizers and size', () => {
+  const noTokenizer = copyHf('tiny-llama', (d) => fs.rmSync(path.join(d, 'tokenizer.json')));
+  assert.throws(() => openModel(noTokenizer), /tokenizer\.json is missing/);
+  const noWeights = copyHf('tiny-llama', (d) => fs.rmSync(path.join(d, 'model.safetensors')));
+  assert.throws(() => openModel(noWeights), /model\.safetensors is missing/);
+  const binOnly = copyHf('tiny-llama', (d) => fs.renameSync(path.join(d, 'model.safetensors'), path.join(d, 'pytorch_model.bin')));
+  assert.throws(() => openModel(binOnly), /has pytorch_model\.bin but no model\.safetensors/);
+  const bert = copyHf('tiny-llama', (d) => editConfig(d, (c) => (c.model_type = 'bert')));
+  assert.throws(() => openModel(bert), /config\.json: model_type "bert" is not supported; Induction Lens builds GPT-2/);
+  const scaled = copyHf('tiny-llama', (d) => editConfig(d, (c) => (c.rope_scaling = { rope_type: 'llama3', factor: 8 })));
+  assert.throws(() => openModel(scaled), /rotary scaling "llama3" is not supported yet/);
+  const wrongConfig = copyHf('tiny-llama', (d) => editConfig(d, (c) => (c.hidden_size = 128)));
+  assert.throws(() => openModel(wrongConfig), /token embedding has shape \[2048,64\], config\.json says \[2048, 128\]/);
+  // A tokenizer with more ids than the model's embedding rows belongs to another model.
+  const foreign = copyHf('tiny-llama', (d) => {
+    const file = path.join(d, 'tokenizer.json');
+    const t = JSON.parse(fs.readFileSync(file, 'utf8'));
+    t.model.vocab['Ġzzzzextra'] = 2100;
+    fs.writeFileSync(file, JSON.stringify(t));
+  });
+  assert.throws(() => openModel(foreign), /has 2101 tokens but the model's vocabulary \(d_vocab\) is 2048: the tokenizer belongs to another model/);
+  assert.throws(() => readHfFolder(hfModelDir('tiny-llama'), 1e6), /0\.4 M parameters need about 0\.00 GB of memory to load .*this machine has 0\.00 GB/);
+});
