@@ -19,4 +19,5 @@ step "package" node scripts/package.mjs
 step "unit tests" node --test dist-test/unit/
 step "training pipeline smoke test" bash training/smoke.sh
 step "end-to-end tests in code-server" node test/e2e/harness.mjs
+step "end-to-end tests with a Hugging Face model selected (tiny-pythia)" env IL_E2E_MODEL=tiny-pythia node test/e2e/harness.mjs
 exit $status

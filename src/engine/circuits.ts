@@ -67,9 +67,11 @@ interface Weights {
 
 /** Why the circuit views are not available for a model, or null when they are. */
 export function circuitsUnavailableReason(m: ModelManifest): string | null {
+  // The activation-based views (patterns, head scores, events, ablation) stay exact for every model.
+  const hidden = 'so the weight-based circuits would only be approximations and are hidden; patterns, head scores, events and ablation are computed from the model itself';
+  if (m.architecture.layer_norm) return `the model uses LayerNorm${m.architecture.attn_only ? '' : ' and MLPs'}, ${hidden}`;
+  if (!m.architecture.attn_only) return `the model has MLPs, ${hidden}`;
   if (!m.weights) return 'the model folder has no weights file, so circuits cannot be computed from the weights';
-  if (m.architecture.layer_norm) return 'the model uses LayerNorm, so the weight-based circuits would only be approximations';
-  if (!m.architecture.attn_only) return 'the model has MLPs, so the weight-based circuits would only be approximations';
   if (m.architecture.n_layers < 2) return 'induction circuits need at least two layers';
   return null;
 }

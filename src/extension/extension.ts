@@ -8,6 +8,7 @@ import { InductionHoverProvider } from './hover';
 import { LiveMode } from './liveMode';
 import { describeError, ModelManager } from './modelManager';
 import { PanelManager } from './panel';
+import { selectModel } from './selectModel';
 import { StatusBar } from './statusBar';
 
 export interface ExtensionApi {
@@ -95,6 +96,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       if (next !== 'off' && editor) void analyse(editor, { preferSelection: false, interactive: false });
     }),
     vscode.commands.registerCommand('inductionLens.showPanel', () => panel.show(vscode.window.activeTextEditor, false)),
+    // An optional folder argument (for scripts and tests) skips the pick list.
+    vscode.commands.registerCommand('inductionLens.selectModel', (folder?: string) =>
+      selectModel(models, log, typeof folder === 'string' ? folder : undefined).catch((e) => {
+        lastError = describeError(e);
+        return undefined;
+      })),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }], new InductionHoverProvider(controller)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => {
       for (const e of editors) {

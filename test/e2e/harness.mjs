@@ -18,7 +18,9 @@ const CODE_SERVER = path.join(TOOLS, 'code-server', 'out', 'node', 'entry.js');
 const only = process.argv.includes('--ui-only') ? 'ui' : process.argv.includes('--host-only') ? 'host' : 'all';
 
 export const RUN_DIR = path.join(ROOT, '.e2e', `run-${Date.now()}`);
-export const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
+/** A Hugging Face test model to select for the whole run (IL_E2E_MODEL=tiny-pythia), or null. */
+export const E2E_MODEL = process.env.IL_E2E_MODEL || null;
+export const SHOTS = path.join(ROOT, 'test-results', 'screenshots', ...(E2E_MODEL ? [E2E_MODEL] : []));
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -32,12 +34,22 @@ function freePort() {
 }
 
 /** A fresh profile and workspace; the workspace holds the fixture texts. */
+
+/** The model folder the run selects (copied into the workspace), or null for the bundled model. */
+export function e2eModelDir(d) {
+  return E2E_MODEL ? path.join(d.workspace, 'models', E2E_MODEL) : null;
+}
+
 export function makeWorkspace(name, settings) {
   const dir = path.join(RUN_DIR, name);
   const d = { root: dir, userData: path.join(dir, 'user-data'), extensions: path.join(dir, 'extensions'), xdg: path.join(dir, 'xdg'), workspace: path.join(dir, 'workspace') };
   for (const p of Object.values(d)) fs.mkdirSync(p, { recursive: true });
   fs.mkdirSync(path.join(d.workspace, 'fixtures'), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'attn-only-2l', 'reference.json'), path.join(d.workspace, 'fixtures', 'reference.json'));
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', E2E_MODEL ?? 'attn-only-2l', 'reference.json'), path.join(d.workspace, 'fixtures', 'reference.json'));
+  if (E2E_MODEL) {
+    fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'hf-models', E2E_MODEL), e2eModelDir(d), { recursive: true });
+    fs.writeFileSync(path.join(d.workspace, 'fixtures', 'selected-model.txt'), e2eModelDir(d));
+  }
   const ref = JSON.parse(fs.readFileSync(path.join(d.workspace, 'fixtures', 'reference.json'), 'utf8'));
   fs.writeFileSync(path.join(d.workspace, 'repeated.txt'), ref.text);
   for (const f of fs.readdirSync(path.join(ROOT, 'samples'))) fs.copyFileSync(path.join(ROOT, 'samples', f), path.join(d.workspace, f));
@@ -152,7 +164,7 @@ async function main() {
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  console.log(`e2e${E2E_MODEL ? ` (${E2E_MODEL} selected)` : ''}: ${passed} passed, ${failed} failed`);
   if (!process.env.IL_KEEP_E2E) fs.rmSync(RUN_DIR, { recursive: true, force: true });
   process.exit(failed ? 1 : 0);
 }

@@ -3,7 +3,7 @@
 // test-results/screenshots/.
 import * as fs from 'fs';
 import * as path from 'path';
-import { installVsix, makeWorkspace, SHOTS, startCodeServer } from './harness.mjs';
+import { E2E_MODEL, e2eModelDir, installVsix, makeWorkspace, SHOTS, startCodeServer } from './harness.mjs';
 
 const ROOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -57,8 +57,15 @@ function panelFrame(page) {
 
 export async function uiTests(browser) {
   const results = [];
-  const threshold = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'test', 'fixtures', 'attn-only-2l', 'reference.json'), 'utf8')).inductionThreshold;
+  const threshold = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'test', 'fixtures', E2E_MODEL ?? 'attn-only-2l', 'reference.json'), 'utf8')).inductionThreshold;
   const d = makeWorkspace('ui', { 'inductionLens.openPanel': true, 'inductionLens.attentionThreshold': 0.3, 'inductionLens.inductionThreshold': threshold });
+  if (E2E_MODEL) {
+    // The model is configured, as a user who picked it earlier has it.
+    const file = path.join(d.userData, 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+    Object.assign(settings, { 'inductionLens.modelPath': e2eModelDir(d), 'inductionLens.modelFolders': [e2eModelDir(d)] });
+    fs.writeFileSync(file, JSON.stringify(settings, null, 1));
+  }
   installVsix(d);
   const server = await startCodeServer(d);
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -177,8 +184,14 @@ export async function uiTests(browser) {
       await waitFor('restored', async () => !(await frame.locator('#heads').innerText()).includes('Ablation effect'), 30000);
     });
 
-    await run('panel Circuits view shows the three figures and the score tables', async () => {
+    await run(ref.circuits ? 'panel Circuits view shows the three figures and the score tables' : 'panel Circuits view explains why weight-based circuits are hidden for this model', async () => {
       await frame.locator('vscode-tab-header[data-view="circuits"]').click();
+      if (!ref.circuits) {
+        await waitFor('circuits note', async () => /would only be approximations and are hidden/.test(await frame.locator('#circuits').innerText()), 30000);
+        await page.screenshot({ path: path.join(SHOTS, 'panel-circuits.png') });
+        await frame.locator('vscode-tab-header[data-view="tokens"]').click();
+        return;
+      }
       await waitFor('circuits', async () => (await frame.locator('#circuit-prev, #circuit-kcomp, #circuit-ov').count()) === 3, 60000);
       const text = await frame.locator('#circuits').innerText();
       if (!/copying score/.test(text) || !/random baseline/.test(text)) throw new Error(`circuit tables missing: ${text.slice(0, 200)}`);
@@ -200,6 +213,19 @@ export async function uiTests(browser) {
       if (injected) throw new Error('document text became HTML in the panel');
       if (dialogs.length) throw new Error(`a dialog opened: ${dialogs.join(', ')}`);
       await page.screenshot({ path: path.join(SHOTS, 'panel-markup.png') });
+    });
+
+    await run('Select Model lists the bundled model, the configured folders and a folder picker, with their sizes', async () => {
+      await page.click('.editor-group-container.active .monaco-editor .view-lines').catch(() => undefined);
+      await command(page, 'Induction Lens: Select Model');
+      const list = page.locator('.quick-input-list');
+      await waitFor('model list', async () => /Choose a model folder/.test(await list.innerText().catch(() => '')), 15000);
+      const text = await list.innerText();
+      if (!/attn-only-2l/.test(text) || !/bundled with the extension/.test(text)) throw new Error(`no bundled model: ${text}`);
+      if (!/2 layers × 8 heads, context 512/.test(text)) throw new Error(`no model sizes: ${text}`);
+      if (E2E_MODEL && !new RegExp(`${E2E_MODEL}[\\s\\S]*2 layers × 4 heads, context 256`).test(text)) throw new Error(`configured model missing: ${text}`);
+      await page.screenshot({ path: path.join(SHOTS, 'select-model.png') });
+      await page.keyboard.press('Escape');
     });
   } finally {
     await page.close();

@@ -5,3 +5,4 @@ export { ModelSession } from '../../src/engine/session';
 export { planOverlay } from '../../src/engine/overlay';
 export { runProbe } from '../../src/engine/probe';
 export { WorkerPool } from '../../src/worker/client';
+export { readModelFolder } from '../../src/engine/manifest';

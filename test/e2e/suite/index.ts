@@ -46,6 +46,45 @@ function hoverText(hovers: vscode.Hover[]): string {
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
 }
 
+const selectedModel = () => {
+  const f = path.join(ws(), 'fixtures', 'selected-model.txt');
+  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim() : null;
+};
+
+test('Select Model refuses a broken folder with a clear message and keeps the current model', async () => {
+  const t = await api();
+  const before = vscode.workspace.getConfiguration('inductionLens').get<string>('modelPath');
+  const broken = path.join(ws(), 'broken-model');
+  fs.mkdirSync(broken, { recursive: true });
+  fs.writeFileSync(path.join(broken, 'config.json'), JSON.stringify({ model_type: 'bert', bos_token_id: 0 }));
+  await vscode.commands.executeCommand('inductionLens.selectModel', broken);
+  assert.match(t.lastError() ?? '', /model_type "bert" is not supported/);
+  assert.equal(vscode.workspace.getConfiguration('inductionLens').get<string>('modelPath'), before);
+});
+
+test('Select Model switches the extension to the chosen model and scores its heads (when the run selects one)', async () => {
+  const dir = selectedModel();
+  if (!dir) return; // the run with the bundled model
+  const t = await api();
+  const r = ref();
+  const loaded = await vscode.commands.executeCommand<string | undefined>('inductionLens.selectModel', dir);
+  assert.equal(loaded, dir);
+  assert.equal(vscode.workspace.getConfiguration('inductionLens').get<string>('modelPath'), dir);
+  assert.ok((vscode.workspace.getConfiguration('inductionLens').get<string[]>('modelFolders') ?? []).includes(dir));
+  const editor = await openFixture('probe-check.txt', r.text);
+  editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(r.text.length));
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  const a = t.analysis(editor.document.uri.toString());
+  assert.ok(a, 'analysed with the selected model');
+  assert.equal(a!.session.id, path.basename(dir));
+  // Head scores from the built ONNX graph equal the PyTorch reference's.
+  for (const h of r.probe.heads) {
+    const got = a!.analysis.heads.find((x: { layer: number; head: number }) => x.layer === h.layer && x.head === h.head)!;
+    assert.ok(Math.abs(got.induction - h.induction) < 1e-3, `L${h.layer}H${h.head} induction ${got.induction} vs ${h.induction}`);
+    assert.ok(Math.abs(got.previousToken - h.previousToken) < 1e-3);
+  }
+});
+
 test('Show Induction Attention on a selection paints the events the model finds (independent PyTorch fixture)', async () => {
   const t = await api();
   const r = ref();
@@ -152,17 +191,18 @@ test('empty or whitespace-only selection gives a clear message', async () => {
   assert.equal(t.painted(doc.uri.toString()), undefined);
 });
 
-test('a model folder that does not exist gives a clear error, and the bundled model works again after', async () => {
+test('a model folder that does not exist gives a clear error, and the configured model works again after', async () => {
   const t = await api();
   const editor = await openFixture('repeated.txt');
   const doc = editor.document;
   editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(200));
+  const before = vscode.workspace.getConfiguration('inductionLens').get<string>('modelPath') ?? '';
   await setting('modelPath', '/nonexistent/induction-model');
   try {
     await vscode.commands.executeCommand('inductionLens.showInductionAttention');
     assert.match(t.lastError() ?? '', /model folder \/nonexistent\/induction-model does not exist/);
   } finally {
-    await setting('modelPath', '');
+    await setting('modelPath', before);
   }
   await vscode.commands.executeCommand('inductionLens.showInductionAttention');
   assert.equal(t.lastError(), null);

@@ -1,0 +1,79 @@
+// Induction Lens: Select Model — lists the bundled model, the folders the user has used or
+// configured, and a folder picker; validates the choice before switching the whole extension.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { readModelFolder } from '../engine/manifest';
+import { openModel } from '../engine/model';
+import { describeError, type ModelManager } from './modelManager';
+
+const FOLDERS_KEY = 'modelFolders';
+
+interface ModelItem extends vscode.QuickPickItem {
+  /** '' for the bundled model, a folder path, or null for "choose a folder". */
+  setting: string | null;
+}
+
+/** One line describing a model folder, or why it cannot be used. */
+function describe(dir: string): { ok: boolean; text: string } {
+  try {
+    const f = readModelFolder(dir);
+    const a = f.manifest.architecture;
+    const kind = f.hf ? `${f.hf.spec.modelType}, ${(f.hf.weights.parameterCount / 1e6).toFixed(1)} M parameters` : a.attn_only ? 'attention-only' : 'ONNX';
+    return { ok: true, text: `${a.n_layers} layers × ${a.n_heads} heads, context ${a.n_ctx} · ${kind}` };
+  } catch (e) {
+    return { ok: false, text: `$(warning) ${describeError(e)}` };
+  }
+}
+
+export async function selectModel(models: ModelManager, log: vscode.OutputChannel, folderArg?: string): Promise<string | undefined> {
+  const config = vscode.workspace.getConfiguration('inductionLens');
+  const current = (config.get<string>('modelPath', '') ?? '').trim();
+  let setting: string | null | undefined = folderArg;
+  if (setting === undefined) {
+    const known = [...new Set([current, ...(config.get<string[]>(FOLDERS_KEY, []) ?? [])].filter((f) => f))];
+    const bundled = describe(models.bundledModelDir);
+    const items: ModelItem[] = [
+      { label: `${current === '' ? '$(check) ' : ''}attn-only-2l`, description: 'bundled with the extension', detail: bundled.text, setting: '' },
+      ...known.map((f): ModelItem => {
+        const d = describe(models.resolveDir(f));
+        return { label: `${f === current ? '$(check) ' : ''}${path.basename(f)}`, description: f, detail: d.text, setting: f };
+      }),
+      { label: '$(folder-opened) Choose a model folder…', detail: 'A Hugging Face folder (config.json, model.safetensors, tokenizer.json) or an Induction Lens folder (model.json)', setting: null },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'Induction Lens: Select Model', placeHolder: 'Model to run', matchOnDescription: true, matchOnDetail: true });
+    if (!pick) return undefined;
+    setting = pick.setting;
+    if (setting === null) {
+      const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use This Model', title: 'Induction Lens: choose a model folder' });
+      if (!uri?.length) return undefined;
+      setting = uri[0].fsPath;
+    }
+  }
+  // Validate fully (config, weights headers, tokenizer against the vocabulary) before switching:
+  // a bad folder leaves the current model in place.
+  const dir = models.resolveDir(setting);
+  try {
+    openModel(dir);
+  } catch (e) {
+    const message = describeError(e);
+    log.appendLine(`select model: ${message}`);
+    void vscode.window.showErrorMessage(`Induction Lens: cannot use this model: ${message}`);
+    throw new Error(message);
+  }
+  // Write where it takes effect: a workspace value would hide a global one.
+  const inspect = config.inspect<string>('modelPath');
+  const target = inspect?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder
+    : inspect?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config.update('modelPath', setting, target);
+  if (setting) {
+    const list = [setting, ...(config.get<string[]>(FOLDERS_KEY, []) ?? []).filter((f) => f !== setting)].slice(0, 12);
+    await config.update(FOLDERS_KEY, list, vscode.ConfigurationTarget.Global);
+  }
+  // Load now (with progress), so that the probe runs once, here, and its scores are cached.
+  const session = await models.session(dir);
+  const probe = await session.probe();
+  const best = [...probe.heads].sort((a, b) => b.induction - a.induction)[0];
+  const summary = best ? `strongest induction head L${best.layer}H${best.head} (${best.induction.toFixed(2)})` : 'no heads';
+  void vscode.window.showInformationMessage(`Induction Lens: now using ${session.id}; ${summary}.`);
+  return dir;
+}
