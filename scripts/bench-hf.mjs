@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
+import { fileURLToPath } from 'url';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -14,7 +15,7 @@ const REPS = Number(process.env.IL_BENCH_REPS ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** GPT-2 small's config with random weights (normal 0.02, stored as F16) in a temporary folder. */
-function gpt2Small() {
+export function gpt2Small() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-gpt2-small-'));
   const d = 768, V = 50257, P = 1024, L = 12;
   const shapes = { 'wte.weight': [V, d], 'wpe.weight': [P, d], 'ln_f.weight': [d], 'ln_f.bias': [d] };
@@ -75,14 +76,18 @@ async function measure(name, dir, seqs) {
   return row;
 }
 
-const rows = [];
-for (const name of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama']) rows.push(await measure(name, path.join(ROOT, 'test', 'fixtures', 'hf-models', name), [128, 255]));
-if (!process.argv.includes('--tiny-only')) {
-  const dir = gpt2Small();
-  try {
-    rows.push(await measure('gpt2-small-shape', dir, [128, 512, 1024]));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+async function main() {
+  const rows = [];
+  for (const name of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama']) rows.push(await measure(name, path.join(ROOT, 'test', 'fixtures', 'hf-models', name), [128, 255]));
+  if (!process.argv.includes('--tiny-only')) {
+    const dir = gpt2Small();
+    try {
+      rows.push(await measure('gpt2-small-shape', dir, [128, 512, 1024]));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
+  console.log(JSON.stringify({ machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`, rows }, null, 1));
 }
-console.log(JSON.stringify({ machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`, rows }, null, 1));
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -6,7 +6,7 @@ import { openModel } from '../engine/model';
 import { OrtModel } from '../worker/ortModel';
 import { ModelSession } from '../engine/session';
 import { analysisJson, circuitsText, headsTable, analysisTable } from './format';
-import { computeCircuits } from '../engine/circuits';
+import { circuitsUnavailableReason, computeCircuits } from '../engine/circuits';
 import { readSafetensors } from '../engine/safetensors';
 
 const USAGE = `usage:
@@ -83,7 +83,8 @@ export function readTextFile(file: string): string {
 async function run(args: Args): Promise<string> {
   const model = openModel(args.model);
   if (args.command === 'circuits') {
-    if (!model.folder.weightsPath) throw new EngineError(`${args.model}: the manifest names no weights file, so circuits cannot be computed`);
+    const why = circuitsUnavailableReason(model.folder.manifest);
+    if (why || !model.folder.weightsPath) throw new EngineError(`${args.model}: ${why ?? 'no weights file'}`);
     const weights = readSafetensors(model.folder.weightsPath);
     return circuitsText(computeCircuits(weights, model.folder.manifest)) + '\n';
   }

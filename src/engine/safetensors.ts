@@ -49,18 +49,35 @@ export function toFloat32(bytes: Uint8Array, dtype: string, count: number, what:
   const size = { F32: 4, F16: 2, BF16: 2 }[dtype];
   if (!size) throw new EngineError(`${what} has dtype ${dtype}; only F32, F16 and BF16 are supported`);
   if (bytes.length !== count * size) throw new EngineError(`${what}: ${bytes.length} bytes for ${count} ${dtype} values`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
-  if (dtype === 'F32') for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);
-  else if (dtype === 'BF16') {
-    const u = new Uint32Array(1);
-    const f = new Float32Array(u.buffer);
-    for (let i = 0; i < count; i++) {
-      u[0] = dv.getUint16(i * 2, true) << 16;
-      out[i] = f[0];
-    }
-  } else for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
+  // Typed-array views are native-endian: x86 and ARM are little-endian, as safetensors is.
+  if (dtype === 'F32') {
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
+  // Two-byte values: a view when aligned (safetensors aligns its data), else a copy.
+  const u16 = bytes.byteOffset % 2 === 0
+    ? new Uint16Array(bytes.buffer, bytes.byteOffset, count)
+    : new Uint16Array(bytes.slice().buffer, 0, count);
+  if (dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) bits[i] = u16[i] << 16;
+  } else {
+    const table = halfTable();
+    for (let i = 0; i < count; i++) out[i] = table[u16[i]];
+  }
   return out;
+}
+
+let HALF_TABLE: Float32Array | null = null;
+
+/** float32 value of every IEEE half-precision bit pattern (256 KB, built once). */
+function halfTable(): Float32Array {
+  if (!HALF_TABLE) {
+    HALF_TABLE = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) HALF_TABLE[h] = halfToFloat(h);
+  }
+  return HALF_TABLE;
 }
 
 function halfToFloat(h: number): number {

@@ -6,3 +6,5 @@ export { planOverlay } from '../../src/engine/overlay';
 export { runProbe } from '../../src/engine/probe';
 export { WorkerPool } from '../../src/worker/client';
 export { readModelFolder } from '../../src/engine/manifest';
+export { buildHfGraph } from '../../src/engine/hf/build';
+export { TensorReader } from '../../src/engine/hf/weights';

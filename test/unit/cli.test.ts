@@ -98,3 +98,26 @@ test('circuits --json has the documented fields', () => {
   assert.ok(Math.abs(j.kComposition.scores[2][3] - ref.circuits.kComposition[2][3]) < 1e-5);
   assert.deepEqual(Object.keys(j.previousTokenQK), ['head', 'subDiagonalMass']);
 });
+
+test('analyze --model on a Hugging Face folder: events, losses and ablation gains equal the PyTorch reference', () => {
+  const dir = path.join(ROOT, 'test', 'fixtures', 'hf-models', 'tiny-pythia');
+  const hfRef = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'tiny-pythia', 'reference.json'), 'utf8')) as typeof ref;
+  const f = file('hf-sample.txt', hfRef.text);
+  const r = cli('analyze', f, '--model', dir, '--json', '--induction-threshold', String(hfRef.inductionThreshold));
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.model.id, 'tiny-pythia');
+  assert.deepEqual(j.tokens.map((t: { id: number }) => t.id), hfRef.analysis.ids);
+  assert.deepEqual(j.inductionHeads, hfRef.analysis.inductionHeads);
+  assert.equal(j.events.length, hfRef.analysis.events.length);
+  for (const [i, e] of j.events.entries()) {
+    const want = hfRef.analysis.events[i];
+    assert.deepEqual([e.query, e.source, e.successorId, e.head], [want.query, want.source, want.successorId, want.head]);
+    assert.ok(Math.abs(e.attention - want.attention) < 1e-4 && Math.abs(e.prob - want.prob) < 1e-4);
+  }
+  for (const [i, l] of j.loss.entries()) if (l !== null) assert.ok(Math.abs(l - hfRef.analysis.loss[i]!) < 1e-3, `loss ${i}`);
+  for (const [i, g] of j.ablationGain.entries()) if (g !== null) assert.ok(Math.abs(g - hfRef.analysis.ablationGain[i]!) < 1e-3, `gain ${i}`);
+  const c = cli('circuits', '--model', dir, '--json');
+  assert.equal(c.code, 2);
+  assert.match(c.err, /LayerNorm and MLPs, so the weight-based circuits would only be approximations/);
+});

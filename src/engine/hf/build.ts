@@ -295,10 +295,18 @@ class Builder {
   }
 }
 
-/** [rows, cols] -> [cols, rows], row-major. */
+/** [rows, cols] -> [cols, rows], row-major; in 32 x 32 tiles, which keeps large matrices
+ *  (a 50,257 x 768 embedding) in cache. */
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = a[r * cols + c];
+    }
+  }
   return out;
 }
 
