@@ -56,7 +56,8 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
       circuits = m.circuits;
       circuitsReason = m.reason;
       renderCircuits();
-      status(m.reason ? m.reason : 'Circuits computed from the model weights.', false);
+      // The reason is shown in full in the tab; the header keeps a short line.
+      status(m.reason ? 'No weight-based circuits for this model.' : 'Circuits computed from the model weights.', false);
       break;
     case 'busy':
       status(m.message);
@@ -406,7 +407,8 @@ $('pattern').addEventListener('mousemove', (e) => {
 function renderCircuits() {
   const box = $('circuits');
   if (!circuits) {
-    box.replaceChildren(el('p', 'note', circuitsReason ?? 'Open this tab to compute the circuits from the model weights.'));
+    const why = circuitsReason ? `${circuitsReason[0].toUpperCase()}${circuitsReason.slice(1)}.` : null;
+    box.replaceChildren(el('p', 'note', why ?? 'Open this tab to compute the circuits from the model weights.'));
     return;
   }
   const c = circuits;
