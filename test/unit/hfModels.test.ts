@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readHfFolder } from '../../src/engine/hf/folder';
+import { TensorReader } from '../../src/engine/hf/weights';
 import { readModelFolder } from '../../src/engine/manifest';
 import { openModel } from '../../src/engine/model';
 import { OrtModel } from '../../src/worker/ortModel';
@@ -128,4 +129,60 @@ test('Hugging Face folders: clear errors for missing files, other architectures,
   });
   assert.throws(() => openModel(foreign), /has 2101 tokens but the model's vocabulary \(d_vocab\) is 2048: the tokenizer belongs to another model/);
   assert.throws(() => readHfFolder(hfModelDir('tiny-llama'), 1e6), /0\.4 M parameters need about 0\.00 GB of memory to load .*this machine has 0\.00 GB/);
+});
+
+/** Writes float32 tensors as one safetensors file. */
+function writeSafetensors(file: string, tensors: [string, { shape: number[]; data: Float32Array }][]) {
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let h = Buffer.from(JSON.stringify(header));
+  h = Buffer.concat([h, Buffer.alloc((8 - (h.length % 8)) % 8, 0x20)]);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(h.length));
+  fs.writeFileSync(file, Buffer.concat([len, h, ...tensors.map(([, t]) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))]));
+}
+
+test('sharded weights (model.safetensors.index.json) give the same logits as the single file', async () => {
+  const single = readModelFolder(hfModelDir('tiny-llama'));
+  const reader = new TensorReader(single.hf!.weights);
+  const names = [...single.hf!.weights.tensors.keys()].sort();
+  const sharded = copyHf('tiny-llama', (d) => {
+    fs.rmSync(path.join(d, 'model.safetensors'));
+    const half = Math.ceil(names.length / 2);
+    const shards = [names.slice(0, half), names.slice(half)];
+    const map: Record<string, string> = {};
+    shards.forEach((part, i) => {
+      const file = `model-0000${i + 1}-of-00002.safetensors`;
+      writeSafetensors(path.join(d, file), part.map((n) => [n, reader.get(n)]));
+      for (const n of part) map[n] = file;
+    });
+    fs.writeFileSync(path.join(d, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: map }));
+  });
+  const ids = Int32Array.from({ length: 40 }, (_, i) => (i * 37) % 2000 + 1);
+  const run = async (dir: string) => {
+    const m = await OrtModel.load(readModelFolder(dir));
+    try {
+      return (await m.forward({ ids, batch: 1, seq: ids.length, wantAttentions: false })).logits;
+    } finally {
+      await m.dispose();
+    }
+  };
+  assert.equal(readModelFolder(sharded).hf!.weights.files.length, 2);
+  assert.equal(maxAbsDiff(await run(sharded), await run(hfModelDir('tiny-llama'))), 0);
+});
+
+test('a model whose float32 graph exceeds 2 GB is refused before any weight is read, with its size', () => {
+  const dir = copyHf('tiny-llama', (d) => {
+    editConfig(d, (c) => Object.assign(c, { vocab_size: 600000, hidden_size: 1024, num_attention_heads: 16, num_key_value_heads: 16 }));
+    // A header that declares the tensors, without their data: only headers are read before the check.
+    const header = JSON.stringify({ 'model.embed_tokens.weight': { dtype: 'BF16', shape: [600000, 1024], data_offsets: [0, 600000 * 1024 * 2] } });
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    fs.writeFileSync(path.join(d, 'model.safetensors'), Buffer.concat([len, Buffer.from(header)]));
+  });
+  assert.throws(() => readModelFolder(dir), /614\.4 M parameters need 2\.5 GB as float32; .* limits to 2 GB \(about 500 M parameters\)/);
 });
