@@ -49,11 +49,15 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
       setting = uri[0].fsPath;
     }
   }
-  // Validate fully (config, weights headers, tokenizer against the vocabulary) before switching:
-  // a bad folder leaves the current model in place.
+  // Validate (config, weight headers, tokenizer against the vocabulary), then load the model and
+  // score its heads (with progress; the scores are cached per model), and only then switch the
+  // setting: a folder that fails leaves the current model in place.
   const dir = models.resolveDir(setting);
+  let session;
   try {
     openModel(dir);
+    session = await models.session(dir);
+    await session.probe();
   } catch (e) {
     const message = describeError(e);
     log.appendLine(`select model: ${message}`);
@@ -69,8 +73,6 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
     const list = [setting, ...(config.get<string[]>(FOLDERS_KEY, []) ?? []).filter((f) => f !== setting)].slice(0, 12);
     await config.update(FOLDERS_KEY, list, vscode.ConfigurationTarget.Global);
   }
-  // Load now (with progress), so that the probe runs once, here, and its scores are cached.
-  const session = await models.session(dir);
   const probe = await session.probe();
   const best = [...probe.heads].sort((a, b) => b.induction - a.induction)[0];
   const summary = best ? `strongest induction head L${best.layer}H${best.head} (${best.induction.toFixed(2)})` : 'no heads';

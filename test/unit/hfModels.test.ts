@@ -186,3 +186,16 @@ test('a model whose float32 graph exceeds 2 GB is refused before any weight is r
   });
   assert.throws(() => readModelFolder(dir), /614\.4 M parameters need 2\.5 GB as float32; .* limits to 2 GB \(about 500 M parameters\)/);
 });
+
+test('probe scores are keyed per model: the key is stable, and changes with the config or the weights', () => {
+  const a = openModel(hfModelDir('tiny-pythia')).hash;
+  assert.equal(openModel(hfModelDir('tiny-pythia')).hash, a);
+  assert.notEqual(openModel(hfModelDir('tiny-llama')).hash, a);
+  const edited = copyHf('tiny-pythia', (d) => editConfig(d, (c) => (c.layer_norm_eps = 1e-6)));
+  const copy = copyHf('tiny-pythia', () => undefined);
+  const before = openModel(copy).hash;
+  assert.notEqual(openModel(edited).hash, before);
+  const w = path.join(copy, 'model.safetensors');
+  fs.utimesSync(w, new Date(), new Date(Date.now() + 5000));
+  assert.notEqual(openModel(copy).hash, before, 'rewritten weights get a new key');
+});
