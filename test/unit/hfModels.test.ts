@@ -131,12 +131,12 @@ test('Hugging Face folders: clear errors for missing files, other architectures,
   assert.throws(() => readHfFolder(hfModelDir('tiny-llama'), 1e6), /0\.4 M parameters need about 0\.00 GB of memory to load .*this machine has 0\.00 GB/);
 });
 
-/** Writes float32 tensors as one safetensors file. */
-function writeSafetensors(file: string, tensors: [string, { shape: number[]; data: Float32Array }][]) {
+/** Writes tensors (float32, or raw bytes of another dtype) as one safetensors file. */
+function writeSafetensors(file: string, tensors: [string, { shape: number[]; data: Float32Array | Uint8Array; dtype?: string }][]) {
   const header: Record<string, unknown> = {};
   let offset = 0;
   for (const [name, t] of tensors) {
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    header[name] = { dtype: t.dtype ?? 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
   let h = Buffer.from(JSON.stringify(header));
@@ -198,4 +198,33 @@ test('probe scores are keyed per model: the key is stable, and changes with the 
   const w = path.join(copy, 'model.safetensors');
   fs.utimesSync(w, new Date(), new Date(Date.now() + 5000));
   assert.notEqual(openModel(copy).hash, before, 'rewritten weights get a new key');
+});
+
+test('buffers saved in real checkpoints (causal masks, also as BOOL; rotary tables) are skipped and not counted', async () => {
+  for (const [name, buffers] of [
+    ['tiny-gpt2', ['h.0.attn.bias', 'h.1.attn.masked_bias']],
+    ['tiny-pythia', ['gpt_neox.layers.0.attention.bias', 'gpt_neox.layers.0.attention.rotary_emb.inv_freq']],
+  ] as const) {
+    const original = readModelFolder(hfModelDir(name));
+    const reader = new TensorReader(original.hf!.weights);
+    const dir = copyHf(name, (d) => {
+      const tensors: [string, { shape: number[]; data: Float32Array | Uint8Array; dtype?: string }][] =
+        [...original.hf!.weights.tensors.keys()].map((n) => [n, reader.get(n)]);
+      tensors.push([buffers[0], { shape: [1, 1, 16, 16], data: new Uint8Array(256).fill(1), dtype: 'BOOL' }]);
+      tensors.push([buffers[1], { shape: [8], data: new Float32Array(8).fill(-1e4) }]);
+      writeSafetensors(path.join(d, 'model.safetensors'), tensors);
+    });
+    const withBuffers = readModelFolder(dir);
+    assert.equal(withBuffers.hf!.weights.parameterCount, original.hf!.weights.parameterCount);
+    const ids = Int32Array.from({ length: 30 }, (_, i) => (i * 53) % 2000 + 1);
+    const logits = async (f: typeof original) => {
+      const m = await OrtModel.load(f);
+      try {
+        return (await m.forward({ ids, batch: 1, seq: ids.length, wantAttentions: false })).logits;
+      } finally {
+        await m.dispose();
+      }
+    };
+    assert.equal(maxAbsDiff(await logits(withBuffers), await logits(original)), 0, name);
+  }
 });

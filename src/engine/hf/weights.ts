@@ -21,6 +21,10 @@ export interface WeightFiles {
   bytes: number;
 }
 
+/** Saved buffers that are not parameters and that the graph never reads: GPT-2's and GPT-NeoX's
+ *  causal masks, rotary frequency tables. */
+const BUFFER = /(\.attn\.bias|\.attention\.bias|masked_bias|rotary_emb\.inv_freq)$/;
+
 export function findWeightFiles(dir: string): WeightFiles {
   const single = path.join(dir, 'model.safetensors');
   const index = path.join(dir, 'model.safetensors.index.json');
@@ -51,7 +55,7 @@ export function findWeightFiles(dir: string): WeightFiles {
     bytes += fs.statSync(f).size;
     for (const [name, e] of Object.entries(readHeader(f))) {
       tensors.set(name, { ...e, file: f });
-      parameterCount += e.shape.reduce((a, b) => a * b, 1);
+      if (!BUFFER.test(name)) parameterCount += e.shape.reduce((a, b) => a * b, 1);
     }
   }
   return { files, tensors, parameterCount, bytes };
