@@ -1,5 +1,5 @@
 // `node scripts/bench-hf.mjs`: load time, memory and forward-pass latency of Hugging Face folders
-// opened directly (graph built in TypeScript): the three test models, and a GPT-2 small shaped
+// opened directly (graph built in TypeScript): the test models, and a GPT-2 small shaped
 // model (124 M parameters, random fp16 weights written to a temporary folder) at 1,024 tokens.
 // Prints one JSON document on stdout and a table on stderr.
 import * as fs from 'fs';
@@ -78,7 +78,7 @@ async function measure(name, dir, seqs) {
 
 async function main() {
   const rows = [];
-  for (const name of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama']) rows.push(await measure(name, path.join(ROOT, 'test', 'fixtures', 'hf-models', name), [128, 255]));
+  for (const name of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2']) rows.push(await measure(name, path.join(ROOT, 'test', 'fixtures', 'hf-models', name), [128, 255]));
   if (!process.argv.includes('--tiny-only')) {
     const dir = gpt2Small();
     try {

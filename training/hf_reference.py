@@ -166,7 +166,7 @@ def llama(p, cfg, ids, head_mask=None, need_attn=False):
     return (logits, torch.stack(pats, 1)) if need_attn else logits
 
 
-FORWARDS = {"gpt2": gpt2, "gpt_neox": gpt_neox, "llama": llama}
+FORWARDS = {"gpt2": gpt2, "gpt_neox": gpt_neox, "llama": llama, "qwen2": llama}
 
 
 def read_safetensors(path):

@@ -8,11 +8,12 @@ inputs and outputs, and reference.json for the editor tests). Deterministic for 
 
   /usr/bin/python3 training/make_hf_models.py [--only tiny-llama] [--device cuda]
 
-The committed fixtures were trained with --device cuda (an H200, about 2 minutes for all three);
-on 2 CPU cores the same steps take about 0.5 s each. Measured on them: tiny-pythia has induction
+The committed fixtures were trained with --device cuda (an H200, about 2 minutes for the first
+three); on 2 CPU cores the same steps take about 0.5 s each (tiny-qwen2, 300 steps, was trained so). Measured on them: tiny-pythia has induction
 heads (L1H0 0.965, L1H3 0.966; previous-token L0H1 1.000); tiny-gpt2 (learned positions, 3,000
 steps) and tiny-llama (full rotary, 7,000 steps; seeds 1-3 and learning rates 1e-3 to 6e-3 tried)
-did not form them in this budget, and serve as briefly trained models for the parity tests.
+did not form them in this budget (nor with --attention-bias, or sinusoidal GPT-2 positions), and
+serve, with tiny-qwen2 (q/k/v biases, tied embeddings), as briefly trained models for the parity tests.
 """
 import argparse
 import json
@@ -60,6 +61,15 @@ MODELS = {
                    "rms_norm_eps": 1e-5, "hidden_act": "silu", "attention_bias": False, "mlp_bias": False,
                    "bos_token_id": 0, "eos_token_id": 0, "tie_word_embeddings": False, "torch_dtype": "bfloat16"},
     },
+    # Qwen2: Llama's maths with biases on q/k/v, tied embeddings and a large rotary base.
+    "tiny-qwen2": {
+        "dtype": "BF16", "steps": 300,
+        "config": {"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                   "intermediate_size": 176, "max_position_embeddings": CTX, "rope_theta": 1000000.0,
+                   "rms_norm_eps": 1e-6, "hidden_act": "silu", "use_sliding_window": False, "sliding_window": 4096,
+                   "bos_token_id": 0, "eos_token_id": 0, "tie_word_embeddings": True, "torch_dtype": "bfloat16"},
+    },
 }
 
 
@@ -101,8 +111,16 @@ def param_shapes(c):
                              "mlp.gate_proj.weight": (f, d), "mlp.up_proj.weight": (f, d),
                              "mlp.down_proj.weight": (d, f)}.items():
                 s[f"model.layers.{l}.{n}"] = shape
+            # Qwen2 always has q/k/v biases; Llama has them on q/k/v/o with attention_bias.
+            biased = {"q_proj": H * hd, "k_proj": Hkv * hd, "v_proj": Hkv * hd}
+            if c.get("attention_bias"):
+                biased["o_proj"] = d
+            if t == "qwen2" or c.get("attention_bias"):
+                for n, rows in biased.items():
+                    s[f"model.layers.{l}.self_attn.{n}.bias"] = (rows,)
         s["model.norm.weight"] = (d,)
-        s["lm_head.weight"] = (c["vocab_size"], d)
+        if not c.get("tie_word_embeddings"):
+            s["lm_head.weight"] = (c["vocab_size"], d)
     return s
 
 
@@ -229,6 +247,7 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--pos-scale", type=float, help="GPT-2: sinusoidal amplitude of the initial positions")
     ap.add_argument("--out", default=os.path.join(REPO, "test", "fixtures"), help="fixtures root")
+    ap.add_argument("--attention-bias", action="store_true", help="Llama: biases on q/k/v/o (as Qwen2 has on q/k/v)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda: a GPU only makes it faster")
     ap.add_argument("--fixtures-only", action="store_true", help="recompute fixtures from the saved models")
     args = ap.parse_args()
@@ -237,6 +256,8 @@ def main():
         if args.only and name != args.only:
             continue
         model_dir = os.path.join(args.out, "hf-models", name)
+        if args.attention_bias and spec["config"]["model_type"] == "llama":
+            spec["config"]["attention_bias"] = True
         if args.pos_scale is not None:
             spec["pos_scale"] = args.pos_scale
         if not args.fixtures_only:

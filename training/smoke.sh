@@ -22,13 +22,13 @@ node -e "const j=require('$T/heads.json'); if (j.heads.length !== 8 || j.model.i
 # the engine's ONNX graph builder; and the committed reference outputs recomputed from the
 # committed weights with this machine's PyTorch.
 $PY make_hf_models.py --steps 2 --out "$T/hf" >/dev/null
-for m in tiny-gpt2 tiny-pythia tiny-llama; do node ../dist/cli.js heads --model "$T/hf/hf-models/$m" --json > "$T/$m.json"; done
-node -e "for (const m of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama']) { const j = require('$T/' + m + '.json'); if (j.heads.length !== 8 || j.model.id !== m) { console.error('HF contract check failed for ' + m); process.exit(1); } } console.log('training smoke: the engine builds and runs the three HF architectures');"
+for m in tiny-gpt2 tiny-pythia tiny-llama tiny-qwen2; do node ../dist/cli.js heads --model "$T/hf/hf-models/$m" --json > "$T/$m.json"; done
+node -e "for (const m of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2']) { const j = require('$T/' + m + '.json'); if (j.heads.length !== 8 || j.model.id !== m) { console.error('HF contract check failed for ' + m); process.exit(1); } } console.log('training smoke: the engine builds and runs the HF test models of every architecture');"
 mkdir -p "$T/fx" && cp -r ../test/fixtures/hf-models "$T/fx/"
 $PY make_hf_models.py --fixtures-only --out "$T/fx" >/dev/null
 $PY - "$T/fx" <<'PY'
 import sys, numpy as np
-for m in ["tiny-gpt2", "tiny-pythia", "tiny-llama"]:
+for m in ["tiny-gpt2", "tiny-pythia", "tiny-llama", "tiny-qwen2"]:
     for f in ["parity_logits", "parity_attentions", "parity_masked_logits"]:
         a = np.fromfile(f"{sys.argv[1]}/{m}/{f}.f32", "<f4")
         b = np.fromfile(f"../test/fixtures/{m}/{f}.f32", "<f4")

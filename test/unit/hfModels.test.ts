@@ -12,7 +12,7 @@ import { openModel } from '../../src/engine/model';
 import { OrtModel } from '../../src/worker/ortModel';
 import { maxAbsDiff, ROOT } from '../support/fixtures';
 
-const HF_MODELS = ['tiny-gpt2', 'tiny-pythia', 'tiny-llama'];
+const HF_MODELS = ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2'];
 
 interface HfReference {
   parity: {
