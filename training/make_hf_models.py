@@ -12,7 +12,8 @@ The committed fixtures were trained with --device cuda (an H200, about 2 minutes
 three); on 2 CPU cores the same steps take about 0.5 s each (tiny-qwen2, 300 steps, was trained so). Measured on them: tiny-pythia has induction
 heads (L1H0 0.965, L1H3 0.966; previous-token L0H1 1.000); tiny-gpt2 (learned positions, 3,000
 steps) and tiny-llama (full rotary, 7,000 steps; seeds 1-3 and learning rates 1e-3 to 6e-3 tried)
-did not form them in this budget (nor with --attention-bias, or sinusoidal GPT-2 positions), and
+did not form them in this budget (nor with --attention-bias, --rope-theta 1e6 for 3,000 CPU steps,
+or sinusoidal GPT-2 positions), and
 serve, with tiny-qwen2 (q/k/v biases, tied embeddings), as briefly trained models for the parity tests.
 """
 import argparse
@@ -247,6 +248,7 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--pos-scale", type=float, help="GPT-2: sinusoidal amplitude of the initial positions")
     ap.add_argument("--out", default=os.path.join(REPO, "test", "fixtures"), help="fixtures root")
+    ap.add_argument("--rope-theta", type=float, help="Llama/Qwen2: rotary base")
     ap.add_argument("--attention-bias", action="store_true", help="Llama: biases on q/k/v/o (as Qwen2 has on q/k/v)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda: a GPU only makes it faster")
     ap.add_argument("--fixtures-only", action="store_true", help="recompute fixtures from the saved models")
@@ -256,6 +258,8 @@ def main():
         if args.only and name != args.only:
             continue
         model_dir = os.path.join(args.out, "hf-models", name)
+        if args.rope_theta and "rope_theta" in spec["config"]:
+            spec["config"]["rope_theta"] = args.rope_theta
         if args.attention_bias and spec["config"]["model_type"] == "llama":
             spec["config"]["attention_bias"] = True
         if args.pos_scale is not None:
