@@ -4,12 +4,12 @@ import argparse
 import json
 import os
 import shutil
-import struct
 
 import torch
 import torch.nn as nn
 
 from model import AttnOnly, Config
+from safetensors_io import write_safetensors
 
 
 TOP_K = 5
@@ -29,25 +29,6 @@ class OnnxWrapper(nn.Module):
         lse = torch.logsumexp(logits, dim=-1)                           # [batch, seq]
         top_values, top_ids = torch.topk(logits, TOP_K, dim=-1)        # [batch, seq, k]
         return logits, attentions, lse, top_values, top_ids
-
-
-def write_safetensors(path, tensors):
-    """The safetensors format: u64 header length, JSON header, then the raw little-endian data."""
-    header, offset, blobs = {}, 0, []
-    for name in sorted(tensors):
-        t = tensors[name].contiguous()
-        data = t.numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    header["__metadata__"] = {"format": "pt"}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)  # align the data to 8 bytes
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 def load_checkpoint(path):
@@ -72,7 +53,7 @@ def export(model, tokenizer_path, out_dir, model_id):
                       "logsumexp": {0: "batch", 1: "seq"}, "top_k_values": {0: "batch", 1: "seq"},
                       "top_k_indices": {0: "batch", 1: "seq"}},
         opset_version=14, do_constant_folding=True)
-    write_safetensors(os.path.join(out_dir, "weights.safetensors"), model.tl_state())
+    write_safetensors(os.path.join(out_dir, "weights.safetensors"), model.tl_state(), metadata={"format": "pt"})
     shutil.copyfile(tokenizer_path, os.path.join(out_dir, "tokenizer.json"))
     manifest = {
         "format": "induction-lens-model/1",

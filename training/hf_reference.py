@@ -8,11 +8,8 @@ forward(params, cfg, ids, head_mask=None, need_attn=False):
   pattern, which is reported unmasked); returns logits [batch, seq, vocab] and, when need_attn,
   attentions [batch, n_layers, n_heads, seq, seq].
 """
-import json
 import math
-import struct
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -167,44 +164,3 @@ def llama(p, cfg, ids, head_mask=None, need_attn=False):
 
 
 FORWARDS = {"gpt2": gpt2, "gpt_neox": gpt_neox, "llama": llama, "qwen2": llama}
-
-
-def read_safetensors(path):
-    """name -> float32 tensor, for F32, F16 and BF16 data."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        blob = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        s, e = info["data_offsets"]
-        raw = np.frombuffer(blob[s:e], dtype={"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[info["dtype"]])
-        if info["dtype"] == "BF16":
-            raw = (raw.astype("<u4") << 16).view("<f4")
-        out[name] = torch.from_numpy(raw.astype("<f4")).reshape(info["shape"])
-    return out
-
-
-def write_safetensors(path, tensors, dtype="F32"):
-    """Writes tensors rounded to dtype (F32, F16 or BF16), names sorted, as safetensors does."""
-    header, offset, blobs = {}, 0, []
-    for name in sorted(tensors):
-        t = tensors[name].detach().float().contiguous()
-        if dtype == "F32":
-            data = t.numpy().astype("<f4").tobytes()
-        elif dtype == "F16":
-            data = t.half().numpy().astype("<f2").tobytes()
-        else:
-            data = t.bfloat16().view(torch.int16).numpy().astype("<i2").tobytes()
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)

@@ -9,7 +9,6 @@ import hashlib
 import json
 import math
 import os
-import struct
 
 import numpy as np
 import torch
@@ -17,26 +16,11 @@ import torch.nn.functional as F
 
 from bpe import Encoder
 from model import AttnOnly, Config
+from safetensors_io import read_safetensors
 from probe import PROBE_LEN, mulberry32, probe_metrics, probe_tokens, in_context_losses
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        base = 8 + n
-        out = {}
-        for name, info in header.items():
-            if name == "__metadata__":
-                continue
-            assert info["dtype"] == "F32"
-            s, e = info["data_offsets"]
-            f.seek(base + s)
-            out[name] = torch.from_numpy(np.frombuffer(f.read(e - s), dtype="<f4").copy()).reshape(info["shape"])
-        return out
 
 
 def model_from_folder(folder):

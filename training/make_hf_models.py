@@ -25,9 +25,10 @@ import time
 
 import torch
 
-from hf_reference import FORWARDS, read_safetensors, write_safetensors
+from hf_reference import FORWARDS
+from safetensors_io import read_safetensors, write_safetensors
 from make_fixtures import probe_and_analysis
-from probe import probe_tokens
+from probe import probe_metrics, probe_tokens
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -187,10 +188,7 @@ def train(name, spec, steps, seed, log, device="cpu", lr_max=3e-3):
         if step % 100 == 0 or step == steps - 1:
             with torch.no_grad():
                 toks = probe_tokens(VOCAB, 0).to(device)
-                _, attn = fwd(p, c, toks, need_attn=True)
-                L = 50
-                q = torch.arange(L + 1, 2 * L + 1)
-                ind = attn.mean(0)[:, :, q, q - L + 1].mean(-1)
+                ind = probe_metrics(*fwd(p, c, toks, need_attn=True))[0]
             log(f"{name} step {step} loss {loss.item():.3f} pool {pool} max induction {ind.max().item():.3f} "
                 f"({time.time() - t0:.0f} s)")
     return {k: v.detach().cpu() for k, v in p.items()}

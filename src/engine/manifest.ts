@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from './errors';
+import { readJsonFile } from './jsonFile';
 import { isHfFolder, readHfFolder, type HfFolder } from './hf/folder';
 
 export interface Architecture {
@@ -59,13 +60,7 @@ export function readModelFolder(dir: string): ModelFolder {
   if (!fs.existsSync(file)) {
     throw new EngineError(`${dir}: not a model folder: it needs model.json (an Induction Lens model) or config.json with model.safetensors and tokenizer.json (a Hugging Face model)`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new EngineError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
-  const m = validateManifest(raw, file);
+  const m = validateManifest(readJsonFile(file), file);
   const resolve = (rel: string, what: string) => {
     const p = path.resolve(dir, rel);
     if (!fs.existsSync(p)) throw new EngineError(`${file}: ${what} file ${rel} does not exist`);

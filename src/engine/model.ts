@@ -2,6 +2,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { EngineError } from './errors';
+import { readJsonFile } from './jsonFile';
 import { readModelFolder, type ModelFolder } from './manifest';
 import type { ModelDims } from './analysis';
 import { TextTokenizer } from './tokenizer';
@@ -18,13 +19,7 @@ export interface OpenedModel {
 
 export function openModel(dir: string): OpenedModel {
   const folder = readModelFolder(dir);
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(folder.tokenizerPath, 'utf8'));
-  } catch (e) {
-    throw new EngineError(`${folder.tokenizerPath}: not valid JSON: ${(e as Error).message}`);
-  }
-  const tokenizer = new TextTokenizer(json, folder.tokenizerPath);
+  const tokenizer = new TextTokenizer(readJsonFile(folder.tokenizerPath), folder.tokenizerPath);
   const a = folder.manifest.architecture;
   if (tokenizer.vocabSize > a.d_vocab) {
     throw new EngineError(`${folder.tokenizerPath}: has ${tokenizer.vocabSize} tokens but the model's vocabulary (d_vocab) is ${a.d_vocab}: the tokenizer belongs to another model`);

@@ -3,7 +3,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readModelFolder } from '../engine/manifest';
-import { openModel } from '../engine/model';
 import { describeError, type ModelManager } from './modelManager';
 
 const FOLDERS_KEY = 'modelFolders';
@@ -49,13 +48,13 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
       setting = uri[0].fsPath;
     }
   }
-  // Validate (config, weight headers, tokenizer against the vocabulary), then load the model and
-  // score its heads (with progress; the scores are cached per model), and only then switch the
-  // setting: a folder that fails leaves the current model in place.
+  // Check the folder cheaply (config and weight headers, so a bad choice does not unload the
+  // current model), then load it, tokenizer included, and score its heads (with progress; cached
+  // per model); only then switch the setting. A folder that fails leaves the setting as it was.
   const dir = models.resolveDir(setting);
   let session;
   try {
-    openModel(dir);
+    readModelFolder(dir);
     session = await models.session(dir);
     await session.probe();
   } catch (e) {

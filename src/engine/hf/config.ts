@@ -81,6 +81,8 @@ export function parseHfConfig(raw: unknown, file: string): HfSpec {
   };
   if (typeof c.bos_token_id !== 'number') fail('"bos_token_id" is missing: the lens starts every window with the BOS token');
   const bos = c.bos_token_id as number;
+  const window = c.use_sliding_window === false ? null : c.sliding_window;
+  const slidingWindow = typeof window === 'number' && window > 0 ? window : null;
 
   let spec: HfSpec;
   if (family === 'gpt2') {
@@ -91,7 +93,7 @@ export function parseHfConfig(raw: unknown, file: string): HfSpec {
       dMlp: c.n_inner == null ? 4 * d : int('n_inner'), vocab: int('vocab_size'), maxPositions: int('n_positions'),
       eps: num('layer_norm_epsilon', 1e-5), activation: activation('activation_function', 'gelu_new'),
       rotaryDims: 0, ropeTheta: 0, parallelResidual: false, tiedEmbeddings: true,
-      scaleByInverseLayer: c.scale_attn_by_inverse_layer_idx === true, bos, slidingWindow: null,
+      scaleByInverseLayer: c.scale_attn_by_inverse_layer_idx === true, bos, slidingWindow,
     };
     if (c.scale_attn_weights === false) fail('"scale_attn_weights": false is not supported');
   } else if (family === 'gpt_neox') {
@@ -105,7 +107,7 @@ export function parseHfConfig(raw: unknown, file: string): HfSpec {
       rotaryDims: Math.trunc((d / H) * num('rotary_pct', rope.partial ?? 1)),
       ropeTheta: num('rotary_emb_base', rope.theta ?? 10000),
       parallelResidual: c.use_parallel_residual !== false, tiedEmbeddings: c.tie_word_embeddings === true,
-      scaleByInverseLayer: false, bos, slidingWindow: null,
+      scaleByInverseLayer: false, bos, slidingWindow,
     };
   } else {
     const d = int('hidden_size');
@@ -117,12 +119,10 @@ export function parseHfConfig(raw: unknown, file: string): HfSpec {
       dModel: d, dHead, dMlp: int('intermediate_size'), vocab: int('vocab_size'),
       maxPositions: int('max_position_embeddings'), eps: num('rms_norm_eps', 1e-6), activation: activation('hidden_act', 'silu'),
       rotaryDims: Math.trunc(dHead * (rope.partial ?? 1)), ropeTheta: rope.theta ?? num('rope_theta', 10000),
-      parallelResidual: false, tiedEmbeddings: c.tie_word_embeddings === true, scaleByInverseLayer: false, bos, slidingWindow: null,
+      parallelResidual: false, tiedEmbeddings: c.tie_word_embeddings === true, scaleByInverseLayer: false, bos, slidingWindow,
     };
     if (spec.nHeads % spec.nKvHeads) fail(`num_attention_heads (${H}) is not a multiple of num_key_value_heads (${spec.nKvHeads})`);
   }
-  const window = c.use_sliding_window === false ? null : c.sliding_window;
-  spec.slidingWindow = typeof window === 'number' && window > 0 ? window : null;
   if (!Number.isInteger(spec.dHead)) fail(`hidden size ${spec.dModel} is not divisible by the ${spec.nHeads} heads`);
   if (spec.rotaryDims % 2) fail(`rotary dimensions per head (${spec.rotaryDims}) must be even`);
   if (bos < 0 || bos >= spec.vocab || !Number.isInteger(bos)) fail(`bos_token_id ${bos} is outside the vocabulary (${spec.vocab})`);

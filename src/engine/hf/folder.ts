@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EngineError } from '../errors';
+import { readJsonFile } from '../jsonFile';
 import type { ModelFolder, ModelManifest } from '../manifest';
 import { IO } from './build';
 import { parseHfConfig, type HfSpec } from './config';
@@ -36,13 +37,7 @@ const gb = (n: number) => `${(n / 1e9).toFixed(n < 1e9 ? 2 : 1)} GB`;
 
 export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFolder {
   const configPath = path.join(dir, 'config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(configPath, 'utf8'));
-  } catch (e) {
-    throw new EngineError(`${configPath}: not valid JSON: ${(e as Error).message}`);
-  }
-  const spec = parseHfConfig(raw, configPath);
+  const spec = parseHfConfig(readJsonFile(configPath), configPath);
   const tokenizerPath = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerPath)) {
     throw new EngineError(`${dir}: tokenizer.json is missing (the lens reads the fast-tokenizer file that Hugging Face saves beside the weights)`);

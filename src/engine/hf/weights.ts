@@ -3,18 +3,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from '../errors';
+import { readJsonFile } from '../jsonFile';
 import { toFloat32, type Tensor } from '../safetensors';
 
 export interface HeaderEntry {
   dtype: string;
   shape: number[];
+  /** Byte range relative to the start of the file's data. */
+  data_offsets: [number, number];
 }
 
 export interface WeightFiles {
   /** Absolute paths of the safetensors files, in a stable order. */
   files: string[];
-  /** Tensor name -> its dtype and shape, across all files. */
-  tensors: Map<string, HeaderEntry & { file: string }>;
+  /** Tensor name -> its dtype, shape and place, across all files. */
+  tensors: Map<string, HeaderEntry & { file: string; dataStart: number }>;
   /** Values in all tensors. */
   parameterCount: number;
   /** Bytes on disk of all files. */
@@ -31,12 +34,7 @@ export function findWeightFiles(dir: string): WeightFiles {
   let files: string[];
   if (fs.existsSync(single)) files = [single];
   else if (fs.existsSync(index)) {
-    let map: Record<string, string>;
-    try {
-      map = JSON.parse(fs.readFileSync(index, 'utf8')).weight_map;
-    } catch (e) {
-      throw new EngineError(`${index}: not valid JSON: ${(e as Error).message}`);
-    }
+    const map = (readJsonFile(index) as { weight_map?: Record<string, string> } | null)?.weight_map;
     if (!map || typeof map !== 'object') throw new EngineError(`${index}: has no "weight_map"`);
     files = [...new Set(Object.values(map))].sort().map((f) => path.join(dir, f));
     for (const f of files) if (!fs.existsSync(f)) throw new EngineError(`${index}: lists ${path.basename(f)}, which is missing`);
@@ -53,16 +51,17 @@ export function findWeightFiles(dir: string): WeightFiles {
   let bytes = 0;
   for (const f of files) {
     bytes += fs.statSync(f).size;
-    for (const [name, e] of Object.entries(readHeader(f))) {
-      tensors.set(name, { ...e, file: f });
+    const { header, dataStart } = readHeader(f);
+    for (const [name, e] of Object.entries(header)) {
+      tensors.set(name, { ...e, file: f, dataStart });
       if (!BUFFER.test(name)) parameterCount += e.shape.reduce((a, b) => a * b, 1);
     }
   }
   return { files, tensors, parameterCount, bytes };
 }
 
-/** The JSON header of one safetensors file, without reading its data. */
-export function readHeader(file: string): Record<string, HeaderEntry> {
+/** The JSON header of one safetensors file and where its data starts, without reading the data. */
+export function readHeader(file: string): { header: Record<string, HeaderEntry>; dataStart: number } {
   const fd = fs.openSync(file, 'r');
   try {
     const len = Buffer.alloc(8);
@@ -78,7 +77,7 @@ export function readHeader(file: string): Record<string, HeaderEntry> {
       throw new EngineError(`${file}: safetensors header is not valid JSON`);
     }
     delete (header as Record<string, unknown>).__metadata__;
-    return header;
+    return { header, dataStart: 8 + n };
   } finally {
     fs.closeSync(fd);
   }
@@ -87,7 +86,7 @@ export function readHeader(file: string): Record<string, HeaderEntry> {
 /** Reads tensors by name, converting each to float32 only when asked for (checkpoints also hold
  *  buffers such as causal masks, sometimes in dtypes the lens never reads). */
 export class TensorReader {
-  private readonly buffers = new Map<string, { buf: Buffer; base: number; header: Record<string, HeaderEntry & { data_offsets: [number, number] }> }>();
+  private readonly buffers = new Map<string, Buffer>();
 
   constructor(private readonly w: WeightFiles) {}
 
@@ -98,12 +97,11 @@ export class TensorReader {
   get(name: string): Tensor {
     const e = this.w.tensors.get(name);
     if (!e) throw new EngineError(`the weights have no tensor "${name}"`);
-    const f = this.file(e.file);
-    const info = f.header[name];
-    const [s, end] = info.data_offsets;
-    if (f.base + end > f.buf.length) throw new EngineError(`${e.file}: tensor ${name} lies past the end of the file`);
-    const count = info.shape.reduce((a, b) => a * b, 1);
-    return { shape: info.shape, data: toFloat32(f.buf.subarray(f.base + s, f.base + end), info.dtype, count, `${e.file}: tensor ${name}`) };
+    const buf = this.file(e.file);
+    const [s, end] = e.data_offsets.map((o) => e.dataStart + o);
+    if (end > buf.length) throw new EngineError(`${e.file}: tensor ${name} lies past the end of the file`);
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    return { shape: e.shape, data: toFloat32(buf.subarray(s, end), e.dtype, count, `${e.file}: tensor ${name}`) };
   }
 
   /** Drops the file buffers once the graph holds its own copies. */
@@ -111,19 +109,16 @@ export class TensorReader {
     this.buffers.clear();
   }
 
-  private file(file: string) {
-    let f = this.buffers.get(file);
-    if (!f) {
-      let buf: Buffer;
+  private file(file: string): Buffer {
+    let buf = this.buffers.get(file);
+    if (!buf) {
       try {
         buf = fs.readFileSync(file);
       } catch (e) {
         throw new EngineError(`${file}: cannot be read (${(e as Error).message})`);
       }
-      const n = Number(buf.readBigUInt64LE(0));
-      f = { buf, base: 8 + n, header: JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) };
-      this.buffers.set(file, f);
+      this.buffers.set(file, buf);
     }
-    return f;
+    return buf;
   }
 }
