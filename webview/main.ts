@@ -22,7 +22,12 @@ let focused = -1;
 let locked = -1;
 let tokenEls: HTMLSpanElement[] = [];
 let paintedRow = -1;
-const VIEWS = ['tokens', 'heads', 'pattern', 'circuits'];
+/** Tab index → view name, in the order of the tab headers in index.html. */
+const VIEWS = ['tokens', 'events', 'heads', 'pattern', 'circuits'];
+/** Events view: whether rows that do not matter are listed too, and for which file that choice was made. */
+let eventsShowAll: boolean | null = null;
+let eventsShowAllFile: string | null = null;
+const MAX_EVENT_ROWS = 500;
 
 function status(text: string, error = false) {
   const s = $('status');
@@ -33,6 +38,8 @@ function status(text: string, error = false) {
 const show = (t: string) => t.replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
 const tokText = (id: number) => analysis?.vocabText[id] ?? `#${id}`;
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+const fmtGain = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(2)}` : '—');
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
   const m = ev.data;
@@ -69,6 +76,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
       analysis = null;
       $('tokens').textContent = '';
       $('focus').textContent = '';
+      $('events').textContent = '';
       status(m.message);
       break;
   }
@@ -80,6 +88,7 @@ function renderAll() {
   const ablated = Array.from(a.mask).filter((x) => x === 0).length;
   status(`${a.model.id} · ${a.tokens.ids.length} tokens · ${a.events.length} induction events · ${a.elapsedMs} ms${ablated ? ` · ${ablated} head(s) ablated` : ''}`);
   renderTokens();
+  renderEvents();
   renderHeads();
   renderPatternTitle();
   if (circuits || circuitsReason) renderCircuits();
@@ -105,9 +114,12 @@ function renderTokens() {
   applyFocus();
 }
 
+/** The query of the strongest event that matters (the host's order), else of the strongest event. */
 function firstEvent(): number {
   const a = analysis!;
-  const strongest = [...a.events].sort((x, y) => y.attention - x.attention)[0];
+  const order = a.eventOrder ?? new Int32Array(0);
+  for (const j of order) if (a.events[j]?.matters) return a.events[j].query;
+  const strongest = order.length ? a.events[order[0]] : a.events[0];
   return strongest ? strongest.query : 0;
 }
 
@@ -118,11 +130,15 @@ tokensBox().addEventListener('mouseover', (e) => {
 });
 tokensBox().addEventListener('click', (e) => {
   const i = indexOf(e.target);
-  if (i < 0) return;
-  locked = locked === i ? -1 : i;
+  if (i >= 0) lockToken(i, true);
+});
+
+/** Locks token i (or, with `toggle`, unlocks it when it is already locked) and reveals it in the editor. */
+function lockToken(i: number, toggle = false) {
+  locked = toggle && locked === i ? -1 : i;
   setFocus(i);
   if (locked >= 0) send({ type: 'revealToken', index: i });
-});
+}
 tokensBox().addEventListener('keydown', (e) => {
   if (!analysis) return;
   const n = analysis.tokens.ids.length;
@@ -178,6 +194,7 @@ function applyFocus() {
     tokenEls[e.source].classList.add('source');
     if (focused + 1 < N) tokenEls[focused + 1].classList.toggle('successor', e.hit);
   }
+  markEventRow();
   renderFocusInfo(focused);
 }
 
@@ -194,7 +211,7 @@ function renderFocusInfo(i: number) {
   const e = a.events.find((x) => x.query === i);
   if (e) {
     const p = el('p');
-    p.append(`Induction: L${e.head.layer}H${e.head.head} attends to `, el('code', undefined, show(tokText(e.successorId))), ` (#${e.source}) with ${fmt(e.attention, 2)}; p = ${fmt(e.prob, 3)}, rank ${e.rank}${e.hit ? ', hit' : ''}`);
+    p.append(`Induction: L${e.head.layer}H${e.head.head} attends to `, el('code', undefined, show(tokText(e.successorId))), ` (#${e.source}) with ${fmt(e.attention, 2)}; p = ${fmt(e.prob, 3)}, rank ${e.rank}${e.hit ? ', hit' : ''}${Number.isFinite(e.gain) ? `; gain ${fmtGain(e.gain)} nats` : ''}`);
     frag.appendChild(p);
     if (a.baseline) {
       const idx = a.events.indexOf(e);
@@ -220,6 +237,146 @@ function renderFocusInfo(i: number) {
   frag.appendChild(el('p', 'kv', `Loss ${fmt(loss, 3)} nats · ablation gain ${fmt(gain, 3)}${a.baseline ? ` · unablated loss ${fmt(a.baseline.loss[i], 3)}` : ''}`));
   box.replaceChildren(frag);
 }
+
+// ---- Events view -------------------------------------------------------------------------------
+
+/** Offsets at which each line of `text` starts (line 1 at offset 0). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** 1-based line:col of `offset`, given the line starts of the text. */
+function lineCol(starts: number[], offset: number): string {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${lo + 1}:${offset - starts[lo] + 1}`;
+}
+
+/** The induction events in the host's order (strongest first); by default only those that matter. */
+function renderEvents() {
+  const a = analysis;
+  const box = $('events');
+  if (!a) return;
+  if (eventsShowAll === null || eventsShowAllFile !== a.fileName) {
+    eventsShowAll = a.eventFilter?.mode === 'all';
+    eventsShowAllFile = a.fileName;
+  }
+  const showAll = eventsShowAll;
+  const f = a.eventFilter;
+  const total = a.events.length;
+  const matterCount = a.events.reduce((n, e) => n + (e.matters ? 1 : 0), 0);
+  const criteria = f ? `induction-head attention ≥ ${fmt(f.attentionThreshold, 2)} and ablation gain ≥ ${fmt(f.minAblationGain, 2)} nats` : 'the editor\'s filter';
+  const frag = document.createDocumentFragment();
+  let summary: string;
+  if (!total) summary = 'No induction events in this text: no token repeats an earlier one.';
+  else if (f?.mode === 'all') summary = `The editor shows all ${total} induction ${plural(total, 'event', 'events')}; ${matterCount} ${plural(matterCount, 'matters', 'matter')} (${criteria}); strongest first.`;
+  else summary = `${matterCount} of ${total} induction ${plural(total, 'event', 'events')} ${plural(matterCount, 'matters', 'matter')} here (${criteria}); strongest first.`;
+  frag.appendChild(el('p', 'legend events-summary', summary));
+  if (total) {
+    const toggle = el('vscode-button' as 'button', undefined, showAll ? 'Show only events that matter' : `Show all ${total} ${plural(total, 'event', 'events')}`);
+    toggle.id = 'events-show-all';
+    toggle.setAttribute('secondary', '');
+    toggle.setAttribute('aria-pressed', String(showAll));
+    toggle.addEventListener('click', () => {
+      eventsShowAll = !eventsShowAll;
+      renderEvents();
+      document.getElementById('events-show-all')?.focus();
+    });
+    const actions = el('div', 'actions');
+    actions.appendChild(toggle);
+    frag.appendChild(actions);
+  }
+  const order = a.eventOrder && a.eventOrder.length === total ? Array.from(a.eventOrder) : a.events.map((_, j) => j);
+  const shown = showAll ? order : order.filter((j) => a.events[j].matters);
+  if (total && !shown.length) {
+    frag.appendChild(el('p', 'note', `No induction event matters here: none has ${criteria}.`));
+  } else if (shown.length) {
+    const starts = lineStarts(a.text);
+    const table = el('table', 'grid events');
+    table.setAttribute('aria-label', 'induction events, strongest first');
+    const head = el('tr');
+    const cols: [string, string][] = [
+      ['token', 'The query token (whitespace shown as · ↵ ⇥)'],
+      ['position', 'line:col in the document'],
+      ['predicted B', 'The token after the earlier occurrence: what the induction head predicts next'],
+      ['head', 'The induction head attending most to the earlier occurrence'],
+      ['attention', 'Attention of that head from the query to the earlier occurrence'],
+      ['p(B)', 'Model probability of the predicted successor'],
+      ['rank', 'Rank of the predicted successor among the model\'s predictions'],
+      ['ablation gain', 'Loss with the induction heads masked minus loss, in nats'],
+      ['hit', 'Whether the predicted successor is the actual next token'],
+    ];
+    for (const [name, title] of cols) {
+      const th = el('th', undefined, name);
+      th.title = title;
+      th.scope = 'col';
+      head.appendChild(th);
+    }
+    table.appendChild(head);
+    for (const j of shown.slice(0, MAX_EVENT_ROWS)) {
+      const e = a.events[j];
+      const q = e.query;
+      const tr = el('tr', e.matters ? 'event-row' : 'event-row dim');
+      tr.tabIndex = 0;
+      tr.dataset.query = String(q);
+      tr.title = 'Click or Enter: lock this token and reveal it in the editor';
+      const tok = el('td', 'tok-cell');
+      tok.appendChild(el('code', 'mono', show(a.text.slice(a.tokens.starts[q], a.tokens.ends[q]))));
+      const succ = el('td', 'tok-cell');
+      succ.appendChild(el('code', 'mono', show(tokText(e.successorId))));
+      tr.append(
+        tok,
+        el('td', undefined, lineCol(starts, a.tokens.starts[q])),
+        succ,
+        el('td', undefined, `L${e.head.layer}H${e.head.head}`),
+        el('td', undefined, fmt(e.attention, 2)),
+        el('td', undefined, fmt(e.prob, 2)),
+        el('td', undefined, String(e.rank)),
+        el('td', undefined, fmtGain(e.gain)),
+        el('td', 'hit-cell', e.hit ? '✓' : ''),
+      );
+      table.appendChild(tr);
+    }
+    frag.appendChild(table);
+    if (shown.length > MAX_EVENT_ROWS) frag.appendChild(el('p', 'note', `first ${MAX_EVENT_ROWS} of ${shown.length} shown`));
+  }
+  box.replaceChildren(frag);
+  markEventRow();
+}
+
+/** Marks the Events row of the locked token. */
+function markEventRow() {
+  const box = document.getElementById('events');
+  if (!box) return;
+  box.querySelector('tr.event-row.locked')?.classList.remove('locked');
+  if (locked >= 0) box.querySelector(`tr.event-row[data-query="${locked}"]`)?.classList.add('locked');
+}
+
+const eventRowOf = (t: EventTarget | null) => (t as HTMLElement | null)?.closest?.('tr.event-row') as HTMLTableRowElement | null;
+$('events').addEventListener('click', (e) => {
+  const tr = eventRowOf(e.target);
+  if (tr && analysis) lockToken(Number(tr.dataset.query));
+});
+$('events').addEventListener('keydown', (e) => {
+  const tr = eventRowOf(e.target);
+  if (!tr || !analysis || e.target !== tr) return;
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    lockToken(Number(tr.dataset.query));
+  } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    const next = (e.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling) as HTMLElement | null;
+    if (next?.classList.contains('event-row')) {
+      e.preventDefault();
+      next.focus();
+    }
+  }
+});
 
 // ---- Heads view --------------------------------------------------------------------------------
 
@@ -338,7 +495,7 @@ function selectHead(h: HeadRef) {
 
 function renderPatternTitle() {
   const t = $('pattern-title');
-  t.textContent = pattern ? `Attention pattern of L${pattern.head.layer}H${pattern.head.head}: rows are query positions, columns key positions (${pattern.pattern.shape[0]} tokens). Hover for values.` : 'Select a head in the Heads view.';
+  t.textContent = pattern ? `Attention pattern of L${pattern.head.layer}H${pattern.head.head}${pattern.why ? ` (${pattern.why})` : ''}: rows are query positions, columns key positions (${pattern.pattern.shape[0]} tokens). Hover for values.` : 'Select a head in the Heads view.';
 }
 
 /** Draws a matrix into a canvas at one pixel per cell (scaled up by CSS for small matrices). */
@@ -521,7 +678,7 @@ $('export-png').addEventListener('click', () => {
 });
 
 /** A canvas with the current view: the heatmap, the three circuit figures side by side, or a
- * rendering of the token/heads view. */
+ * rendering of the token, events or heads view. */
 function exportCanvas(): HTMLCanvasElement | null {
   if (view === 'pattern') return pattern ? ($('pattern') as HTMLCanvasElement) : null;
   if (view === 'circuits') {
@@ -537,7 +694,7 @@ function exportCanvas(): HTMLCanvasElement | null {
     return out;
   }
   if (!analysis) return null;
-  const src = view === 'tokens' ? $('tokens') : $('heads');
+  const src = view === 'tokens' ? $('tokens') : view === 'events' ? $('events') : $('heads');
   const rect = src.getBoundingClientRect();
   const out = el('canvas');
   out.width = Math.ceil(rect.width);

@@ -1,31 +1,56 @@
 // What the editor overlay paints, as plain offset ranges: pure, so it is unit-tested and
 // benchmarked without VS Code. Intensity is quantised into a fixed number of buckets so the
 // extension needs one decoration type (and one setDecorations call) per bucket.
+//
+// On real code almost every repeated sub-token is an induction event; by default only the events
+// where the induction heads matter are painted: attention >= attentionThreshold and ablation gain
+// (loss with the induction heads masked minus loss) >= minAblationGain.
 import type { Analysis, InductionEvent } from './analysis';
+import { bytesLabel, labelString, textTokenLabels } from './labels';
+import { graphemeBoundaries, hintAnchor, snapToGraphemes } from './textSpans';
 
 export const INTENSITY_BUCKETS = 5;
+
+export type EventFilterMode = 'matter' | 'all';
+
+export interface EventFilter {
+  mode: EventFilterMode;
+  attentionThreshold: number;
+  /** Nats; events whose ablation gain is below it (or unknown) do not matter. */
+  minAblationGain: number;
+}
 
 export interface OffsetRange {
   start: number;
   end: number;
 }
 
-export interface HintRange extends OffsetRange {
-  /** The predicted successor B, as text (the editor shows it after the query token). */
+export interface Hint {
+  /** Where the hint goes: after the word holding the query token, never inside it. */
+  at: number;
+  /** The query token's range (for the line the hint belongs to). */
+  query: OffsetRange;
+  /** The predicted successor B, labelled by its characters. */
   text: string;
+  /** What the editor shows: `→B` right after the query token, `A→B` after a longer word (so the
+   *  reader sees which piece predicts B); several queries in one word are joined. */
+  label: string;
 }
 
 export interface OverlayPlan {
-  /** Query tokens (the repeated A) by intensity bucket: queries[b], b = 0 (weak) .. BUCKETS-1. */
+  /** Query tokens (the repeated A) by intensity bucket: queries[b], b = 0 (weak) .. BUCKETS-1.
+   *  Ranges are widened to whole grapheme clusters. */
   queries: OffsetRange[][];
   /** Source tokens B that an induction head attends to. */
   sources: OffsetRange[];
   /** Tokens that really are the predicted B (hits). */
   hits: OffsetRange[];
-  /** Queries whose top-1 prediction is the induction successor. */
-  hints: HintRange[];
-  /** Events shown (attention >= threshold). */
+  /** Shown queries whose top-1 prediction is the induction successor. */
+  hints: Hint[];
+  /** Events painted. */
   shown: InductionEvent[];
+  /** All events of the analysis (painted or not). */
+  total: number;
 }
 
 export function bucketOf(attention: number, threshold: number): number {
@@ -34,40 +59,85 @@ export function bucketOf(attention: number, threshold: number): number {
   return Math.min(INTENSITY_BUCKETS - 1, Math.max(0, b));
 }
 
+/** Whether an event passes the filter ("events that matter", or attention alone for "all"). */
+export function eventMatters(e: InductionEvent, gain: number | null | undefined, f: EventFilter): boolean {
+  if (e.attention < f.attentionThreshold) return false;
+  return gain !== null && gain !== undefined && Number.isFinite(gain) && gain >= f.minAblationGain;
+}
+
+/** Event indices, strongest first: by ablation gain (unknown last), then by attention. */
+export function rankEvents(a: Analysis): number[] {
+  const gain = (i: number) => a.ablationGain?.[a.events[i].query] ?? -Infinity;
+  return a.events.map((_, i) => i).sort((x, y) => gain(y) - gain(x) || a.events[y].attention - a.events[x].attention || x - y);
+}
+
 /**
- * Plans the overlay for events with attention >= threshold. Offsets are relative to the analysed
- * text; `tokenText` renders a token id for the hint. Empty spans (tokens holding only part of a
- * character) are skipped: a decoration needs at least one character.
+ * Plans the overlay: events that pass the filter (mode 'matter') or reach the attention threshold
+ * (mode 'all'). Offsets are relative to `text`, the analysed text; `tokenBytes` gives a vocabulary
+ * token's bytes for labels. Empty spans (tokens holding only part of a character) are skipped: a
+ * decoration needs at least one character.
  */
-export function planOverlay(a: Analysis, threshold: number, tokenText: (id: number) => string): OverlayPlan {
-  const { starts, ends } = a.tokens;
+export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenBytes: (id: number) => Uint8Array): OverlayPlan {
+  const { ids, starts, ends } = a.tokens;
+  const bounds = graphemeBoundaries(text);
+  const labels = textTokenLabels(text, ids, starts, ends, (id) => tokenBytes(id).length);
   const queries: OffsetRange[][] = Array.from({ length: INTENSITY_BUCKETS }, () => []);
   const sources: OffsetRange[] = [];
   const hits: OffsetRange[] = [];
-  const hints: HintRange[] = [];
+  const hints: Hint[] = [];
   const shown: InductionEvent[] = [];
   const sourceSeen = new Set<number>();
   const hitSeen = new Set<number>();
+  const span = (i: number) => snapToGraphemes(bounds, starts[i], ends[i]);
   for (const e of a.events) {
-    if (e.attention < threshold) continue;
+    const pass = f.mode === 'all' ? e.attention >= f.attentionThreshold : eventMatters(e, a.ablationGain?.[e.query], f);
+    if (!pass) continue;
     shown.push(e);
-    const q = { start: starts[e.query], end: ends[e.query] };
-    if (q.end > q.start) queries[bucketOf(e.attention, threshold)].push(q);
-    if (!sourceSeen.has(e.source) && ends[e.source] > starts[e.source]) {
+    const q = span(e.query);
+    if (q.end > q.start) queries[bucketOf(e.attention, f.attentionThreshold)].push(q);
+    const s = span(e.source);
+    if (!sourceSeen.has(e.source) && s.end > s.start) {
       sourceSeen.add(e.source);
-      sources.push({ start: starts[e.source], end: ends[e.source] });
+      sources.push(s);
     }
     const next = e.query + 1;
-    if (e.hit && !hitSeen.has(next) && ends[next] > starts[next]) {
-      hitSeen.add(next);
-      hits.push({ start: starts[next], end: ends[next] });
+    if (e.hit && !hitSeen.has(next)) {
+      const h = span(next);
+      if (h.end > h.start) {
+        hitSeen.add(next);
+        hits.push(h);
+      }
     }
     const top = a.predictions[e.query]?.[0];
-    if (top && top.id === e.successorId && q.end > q.start) hints.push({ ...q, text: tokenText(e.successorId) });
+    if (top && top.id === e.successorId) {
+      // B is a token of this text (the source): label it by its characters there.
+      const l = labels[e.source];
+      const label = l.text || l.partOf ? labelString(l) : bytesLabel(tokenBytes(e.successorId));
+      const at = hintAnchor(text, bounds, starts[e.query], ends[e.query]);
+      const shownLabel = at === ends[e.query] ? `→${visibleText(label)}` : `${visibleText(labelString(labels[e.query]))}→${visibleText(label)}`;
+      hints.push({ at, query: { start: starts[e.query], end: ends[e.query] }, text: label, label: shownLabel });
+    }
   }
   sources.sort((x, y) => x.start - y.start);
   hits.sort((x, y) => x.start - y.start);
-  return { queries, sources, hits, hints, shown };
+  return { queries, sources, hits, hints: mergeHints(hints), shown, total: a.events.length };
+}
+
+/** Several queries in one word share its end: one hint there, the texts joined. */
+function mergeHints(hints: Hint[]): Hint[] {
+  const byAt = new Map<number, Hint>();
+  for (const h of hints) {
+    const prev = byAt.get(h.at);
+    if (prev) prev.label += ` ${h.label}`;
+    else byAt.set(h.at, { ...h });
+  }
+  return [...byAt.values()].sort((x, y) => x.at - y.at);
+}
+
+/** Whitespace made visible (a predicted newline or space would otherwise vanish); an empty
+ *  label shows as ∅. */
+export function visibleText(text: string): string {
+  return text.replace(/\r\n|\n/g, '↵').replace(/\r/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
 }
 
 /** Index of the token whose span contains offset (spans tile the text), or -1. */

@@ -2,6 +2,7 @@
 // only); offsets are computed here by mapping every token back to the UTF-8 bytes it stands for.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError } from './errors';
+import { bytesLabel } from './labels';
 import { utf8Layout } from './utf8';
 
 export interface TokenizedText {
@@ -84,11 +85,12 @@ export class TextTokenizer {
     return this.tokenBytes[id] ?? new Uint8Array(0);
   }
 
-  /** A token's text, as the user would read it (invalid UTF-8 pieces show as U+FFFD). */
+  /** A token's text, as the user would read it: its characters, with the bytes of a character it
+   *  holds only part of shown as ⟨E6 9C⟩ (never U+FFFD). Special tokens by name. */
   tokenText(id: number): string {
     const b = this.tokenBytes[id];
     if (b === null || b === undefined) return this.hf.id_to_token(id) ?? `<${id}>`;
-    return new TextDecoder().decode(b);
+    return bytesLabel(b);
   }
 
   encode(text: string): TokenizedText {

@@ -1,5 +1,6 @@
 // Runs analyses for editors and keeps the latest one per document. The latest request wins:
 // every await is followed by a generation check, and a stale result never reaches the screen.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Analysis } from '../engine/analysis';
 import { EngineError, StaleRequestError } from '../engine/errors';
@@ -24,6 +25,38 @@ export interface DocumentAnalysis {
   seq: number;
 }
 
+interface TrackedRange {
+  uri: string;
+  start: number;
+  end: number;
+}
+
+/** Analyses of a text that keeps changing are given up after this many tries. */
+const MAX_ATTEMPTS = 3;
+
+/** Moves a range through edits: shifted by edits before it, grown to cover edits that touch it. */
+export function trackEdits(r: { start: number; end: number }, changes: readonly { rangeOffset: number; rangeLength: number; text: string }[]): void {
+  // Offsets of all changes in one event refer to the document before the event: apply them from
+  // the last to the first so that earlier offsets stay valid.
+  for (const c of [...changes].sort((x, y) => y.rangeOffset - x.rangeOffset)) {
+    const cEnd = c.rangeOffset + c.rangeLength;
+    const delta = c.text.length - c.rangeLength;
+    if (c.rangeOffset > r.end) continue;
+    if (cEnd < r.start) {
+      r.start += delta;
+      r.end += delta;
+      continue;
+    }
+    r.start = Math.min(r.start, c.rangeOffset);
+    r.end = Math.max(r.end, cEnd) + delta;
+  }
+}
+
+/** What the status bar calls a model folder: the bundled model's id or the folder's name. */
+export function modelLabel(dir: string, bundledDir: string): string {
+  return dir === bundledDir ? 'attn-only-2l' : path.basename(dir) || dir;
+}
+
 export type AnalysisListener = (d: DocumentAnalysis | null, uri: string) => void;
 
 export class AnalysisController implements vscode.Disposable {
@@ -35,15 +68,28 @@ export class AnalysisController implements vscode.Disposable {
   /** Extra ablation mask chosen in the panel ([n_layers * n_heads], 1 = on). */
   userMask: Float32Array | null = null;
   state: 'idle' | 'loading' | 'analysing' | 'error' = 'idle';
-  onState: () => void = () => undefined;
+  /** The model and message of the last failed request (state 'error'). */
+  failure: { model: string; message: string } | null = null;
+  private readonly stateListeners = new Set<() => void>();
+  /** Ranges of requests in flight, carried through edits (document offsets). */
+  private readonly tracked = new Set<TrackedRange>();
 
   constructor(private readonly models: ModelManager, private readonly log: vscode.OutputChannel) {
     this.subs.push(vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)));
     this.subs.push(vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri.toString())));
   }
 
-  onDidChange(l: AnalysisListener): void {
+  onDidChange(l: AnalysisListener): vscode.Disposable {
     this.listeners.push(l);
+    return new vscode.Disposable(() => {
+      const i = this.listeners.indexOf(l);
+      if (i >= 0) this.listeners.splice(i, 1);
+    });
+  }
+
+  onDidChangeState(l: () => void): vscode.Disposable {
+    this.stateListeners.add(l);
+    return new vscode.Disposable(() => this.stateListeners.delete(l));
   }
 
   get(uri: string): DocumentAnalysis | undefined {
@@ -67,69 +113,88 @@ export class AnalysisController implements vscode.Disposable {
 
   /**
    * Analyses `range` of the editor's document. Resolves to the result, or null when a newer
-   * request superseded this one. Throws EngineError for problems the user must act on.
+   * request superseded this one. When the user edits the text while the model runs, the range is
+   * carried through the edits and analysed again, so the newest text is what gets painted.
+   * Throws EngineError for problems the user must act on.
    */
   async run(editor: vscode.TextEditor, range: vscode.Range): Promise<DocumentAnalysis | null> {
     const gen = ++this.generation;
+    const doc = editor.document;
+    const tracked: TrackedRange = { uri: doc.uri.toString(), start: doc.offsetAt(range.start), end: doc.offsetAt(range.end) };
+    this.tracked.add(tracked);
+    const dir = this.models.resolveDir(readSettings().modelPath);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const r = await this.attempt(doc, tracked, gen, dir);
+        if (r !== 'textChanged') return r;
+        if (gen !== this.generation) return null;
+        if (doc.isClosed) {
+          this.setState('idle');
+          return null;
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          this.setState('idle');
+          throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyses in a row; run the command again when you pause typing`);
+        }
+        this.log.appendLine('the text changed while the model ran: analysing the edited text again');
+      }
+    } catch (e) {
+      if (e instanceof StaleRequestError) return null;
+      if (gen === this.generation) {
+        this.failure = { model: modelLabel(dir, this.models.bundledModelDir), message: describeError(e) };
+        this.setState('error');
+      }
+      throw e;
+    } finally {
+      this.tracked.delete(tracked);
+    }
+  }
+
+  /** One analysis of the tracked range; 'textChanged' when the document changed meanwhile. */
+  private async attempt(doc: vscode.TextDocument, range: TrackedRange, gen: number, dir: string): Promise<DocumentAnalysis | null | 'textChanged'> {
     const stale = () => gen !== this.generation;
     const checkStale = () => {
       if (stale()) throw new StaleRequestError();
     };
-    const doc = editor.document;
-    const version = doc.version;
     const settings = readSettings();
-    const dir = this.models.resolveDir(settings.modelPath);
+    const version = doc.version;
     const t0 = Date.now();
-    let text = doc.getText(range);
-    const baseOffset = doc.offsetAt(range.start);
+    const baseOffset = range.start;
+    let text = doc.getText(new vscode.Range(doc.positionAt(range.start), doc.positionAt(range.end)));
     if (text.trim().length === 0) throw new EngineError('the text to analyse is empty or only whitespace: select some text first');
-    try {
-      this.setState(this.models.isLoaded(dir) ? 'analysing' : 'loading');
-      const session = await this.models.session(dir);
-      checkStale();
-      this.setState('analysing');
-      this.models.workerPool.generation = gen;
-      const analysis = await session.analyze(text, {
-        inductionThreshold: settings.inductionThreshold,
-        topK: 5,
-        headMask: this.userMask ?? undefined,
-        maxTokens: settings.maxTokens,
-        checkStale,
-      });
-      const truncatedChars = text.length - analysis.analysedLength;
-      text = text.slice(0, analysis.analysedLength);
-      checkStale();
-      if (doc.version !== version) {
-        // The text changed while the model ran: these offsets would be wrong.
-        throw new StaleRequestError();
-      }
-      const result: DocumentAnalysis = {
-        uri: doc.uri.toString(), version, baseOffset, text, analysis, session,
-        elapsedMs: Date.now() - t0, truncatedChars, seq: ++this.seq,
-      };
-      this.results.set(result.uri, result);
-      this.setState('idle');
-      this.emit(result, result.uri);
-      // The ablation gain arrives a moment later; hovers show it when it is there.
-      session.ablate(analysis, this.userMask ?? undefined, checkStale).then(
-        () => {
-          if (!stale() && this.results.get(result.uri) === result) this.emit(result, result.uri);
-        },
-        (e) => {
-          if (!(e instanceof StaleRequestError)) this.log.appendLine(`ablation failed: ${describeError(e)}`);
-        },
-      );
-      return result;
-    } catch (e) {
-      if (e instanceof StaleRequestError) return null;
-      if (!stale()) this.setState('error');
-      throw e;
-    }
+    this.setState(this.models.isLoaded(dir) ? 'analysing' : 'loading');
+    const session = await this.models.session(dir);
+    checkStale();
+    this.setState('analysing');
+    this.models.workerPool.generation = gen;
+    const analysis = await session.analyze(text, {
+      inductionThreshold: settings.inductionThreshold,
+      topK: 5,
+      headMask: this.userMask ?? undefined,
+      maxTokens: settings.maxTokens,
+      checkStale,
+    });
+    // The overlay ranks events by their ablation gain: compute it before anything is painted.
+    await session.ablate(analysis, this.userMask ?? undefined, checkStale);
+    checkStale();
+    // The text changed while the model ran: these offsets would be wrong.
+    if (doc.version !== version) return 'textChanged';
+    const truncatedChars = text.length - analysis.analysedLength;
+    text = text.slice(0, analysis.analysedLength);
+    const result: DocumentAnalysis = {
+      uri: doc.uri.toString(), version, baseOffset, text, analysis, session,
+      elapsedMs: Date.now() - t0, truncatedChars, seq: ++this.seq,
+    };
+    this.results.set(result.uri, result);
+    this.failure = null;
+    this.setState('idle');
+    this.emit(result, result.uri);
+    return result;
   }
 
   private setState(s: AnalysisController['state']) {
     this.state = s;
-    this.onState();
+    for (const l of this.stateListeners) l();
   }
 
   private emit(d: DocumentAnalysis | null, uri: string) {
@@ -139,6 +204,7 @@ export class AnalysisController implements vscode.Disposable {
   /** Keeps offsets right when an edit lies wholly before the analysed text; clears otherwise. */
   private onEdit(e: vscode.TextDocumentChangeEvent) {
     const uri = e.document.uri.toString();
+    for (const t of this.tracked) if (t.uri === uri) trackEdits(t, e.contentChanges);
     const r = this.results.get(uri);
     if (!r || e.contentChanges.length === 0) return;
     let shift = 0;

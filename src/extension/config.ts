@@ -2,12 +2,16 @@
 import * as vscode from 'vscode';
 
 export type LiveMode = 'off' | 'onType' | 'onSave';
+export type InlineHints = 'cursorLine' | 'all' | 'off';
 
 export interface Settings {
   /** Model folder; empty = the bundled model. */
   modelPath: string;
   inductionThreshold: number;
   attentionThreshold: number;
+  /** Nats: an event "matters" when masking the induction heads raises the loss by at least this. */
+  minAblationGain: number;
+  inlineHints: InlineHints;
   maxTokens: number;
   liveMode: LiveMode;
   debounceMs: number;
@@ -22,10 +26,13 @@ export function readSettings(): Settings {
     return typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : d;
   };
   const live = c.get<string>('liveMode', 'off');
+  const hints = c.get<string>('inlineHints', 'cursorLine');
   return {
     modelPath: (c.get<string>('modelPath', '') ?? '').trim(),
     inductionThreshold: num('inductionThreshold', 0.4, 0, 1),
     attentionThreshold: num('attentionThreshold', 0.3, 0, 1),
+    minAblationGain: num('minAblationGain', 1, -100, 100),
+    inlineHints: hints === 'all' || hints === 'off' ? hints : 'cursorLine',
     maxTokens: Math.round(num('maxTokens', 2048, 16, 65536)),
     liveMode: live === 'onType' || live === 'onSave' ? live : 'off',
     debounceMs: Math.round(num('debounceMs', 300, 0, 10000)),

@@ -1,16 +1,30 @@
-// The overlay: a fixed set of decoration types (one per intensity bucket, plus source, hit and
-// hint), each painted with a single setDecorations call. Colours are theme colours.
+// The overlay: a fixed set of decoration types (one per intensity bucket, plus source and hit),
+// each painted with a single setDecorations call. Colours are theme colours. The predicted
+// successor is not a decoration but an inlay hint (hints.ts): injected text takes its room in
+// the line, so word wrap counts it.
 import * as vscode from 'vscode';
-import { INTENSITY_BUCKETS, planOverlay, type OffsetRange, type OverlayPlan } from '../engine/overlay';
+import { INTENSITY_BUCKETS, planOverlay, type EventFilter, type OffsetRange, type OverlayPlan } from '../engine/overlay';
 import type { DocumentAnalysis } from './analysisController';
+
+export interface PaintedOverlay {
+  plan: OverlayPlan;
+  seq: number;
+  /** Paints of this result (a result is painted again when the filter or the editor changes). */
+  count: number;
+  /** Document offset of the analysed text, and the document version the plan refers to. */
+  baseOffset: number;
+  version: number;
+}
 
 export class OverlayPainter implements vscode.Disposable {
   private readonly queryTypes: vscode.TextEditorDecorationType[] = [];
   private readonly sourceType: vscode.TextEditorDecorationType;
   private readonly hitType: vscode.TextEditorDecorationType;
-  private readonly hintType: vscode.TextEditorDecorationType;
-  /** What was last painted per document, for tests and the status bar. */
-  readonly painted = new Map<string, { plan: OverlayPlan; seq: number; count: number }>();
+  /** What was last painted per document, for hints, the status bar and tests. */
+  readonly painted = new Map<string, PaintedOverlay>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** Fires with the document URI after each paint or clear. */
+  readonly onDidPaint = this.changed.event;
   paintCount = 0;
 
   constructor() {
@@ -33,44 +47,35 @@ export class OverlayPainter implements vscode.Disposable {
       borderColor: new vscode.ThemeColor('inductionLens.hitBorder'),
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
-    this.hintType = vscode.window.createTextEditorDecorationType({
-      after: { color: new vscode.ThemeColor('inductionLens.hintForeground'), fontStyle: 'italic', margin: '0 0 0 0.3em' },
-      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-    });
   }
 
-  paint(editor: vscode.TextEditor, d: DocumentAnalysis | null, threshold: number): void {
+  paint(editor: vscode.TextEditor, d: DocumentAnalysis | null, filter: EventFilter): void {
     const uri = editor.document.uri.toString();
     if (!d) {
       this.clearEditor(editor);
       this.painted.delete(uri);
+      this.changed.fire(uri);
       return;
     }
-    const plan = planOverlay(d.analysis, threshold, (id) => d.session.model.tokenizer.tokenText(id));
+    const tok = d.session.model.tokenizer;
+    const plan = planOverlay(d.analysis, d.text, filter, (id) => tok.bytesOf(id));
     const doc = editor.document;
     const range = (r: OffsetRange) => new vscode.Range(doc.positionAt(d.baseOffset + r.start), doc.positionAt(d.baseOffset + r.end));
     plan.queries.forEach((rs, b) => editor.setDecorations(this.queryTypes[b], rs.map(range)));
     editor.setDecorations(this.sourceType, plan.sources.map(range));
     editor.setDecorations(this.hitType, plan.hits.map(range));
-    editor.setDecorations(this.hintType, plan.hints.map((h) => ({
-      range: range(h),
-      renderOptions: { after: { contentText: `→${visible(h.text)}` } },
-    })));
     this.paintCount++;
     const prev = this.painted.get(uri);
-    this.painted.set(uri, { plan, seq: d.seq, count: (prev?.seq === d.seq ? prev.count : 0) + 1 });
+    this.painted.set(uri, { plan, seq: d.seq, count: (prev?.seq === d.seq ? prev.count : 0) + 1, baseOffset: d.baseOffset, version: d.version });
+    this.changed.fire(uri);
   }
 
   clearEditor(editor: vscode.TextEditor): void {
-    for (const t of [...this.queryTypes, this.sourceType, this.hitType, this.hintType]) editor.setDecorations(t, []);
+    for (const t of [...this.queryTypes, this.sourceType, this.hitType]) editor.setDecorations(t, []);
   }
 
   dispose(): void {
-    for (const t of [...this.queryTypes, this.sourceType, this.hitType, this.hintType]) t.dispose();
+    for (const t of [...this.queryTypes, this.sourceType, this.hitType]) t.dispose();
+    this.changed.dispose();
   }
-}
-
-/** Makes whitespace in a hint visible (a predicted newline or space would otherwise vanish). */
-export function visible(text: string): string {
-  return text.replace(/\n/g, '↵').replace(/\r/g, '').replace(/\t/g, '⇥').replace(/ /g, '·');
 }

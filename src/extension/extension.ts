@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { AnalysisController, type DocumentAnalysis } from './analysisController';
 import { readSettings } from './config';
 import { OverlayPainter } from './decorations';
+import { EventFilterState } from './eventFilter';
+import { SuccessorHints } from './hints';
 import { InductionHoverProvider } from './hover';
 import { LiveMode } from './liveMode';
 import { describeError, ModelManager } from './modelManager';
@@ -14,7 +16,11 @@ import { StatusBar } from './statusBar';
 export interface ExtensionApi {
   /** For the end-to-end tests: what was painted, and a way to slow inference down. */
   _test: {
-    painted(uri: string): { seq: number; count: number; queries: [number, number][][]; sources: [number, number][]; hits: [number, number][]; hints: { start: number; end: number; text: string }[] } | undefined;
+    painted(uri: string): { seq: number; count: number; shown: number; total: number; queries: [number, number][][]; sources: [number, number][]; hits: [number, number][]; hints: { at: number; text: string; label: string }[] } | undefined;
+    /** Inlay hints shown now for an open document: document offset and label. */
+    hints(uri: string): { offset: number; label: string }[];
+    status(): { main: string; events: string | null; state: string };
+    eventFilter(): 'matter' | 'all';
     analysis(uri: string): DocumentAnalysis | undefined;
     paintCount(): number;
     setForwardDelay(ms: number): void;
@@ -30,21 +36,39 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const models = new ModelManager(context, log);
   const controller = new AnalysisController(models, log);
   const painter = new OverlayPainter();
-  const status = new StatusBar(controller);
-  const panel = new PanelManager(context, controller, models, log);
+  const filter = new EventFilterState(context.globalState);
+  const hints = new SuccessorHints(painter);
+  const status = new StatusBar(controller, models, filter);
+  const panel = new PanelManager(context, controller, models, log, filter);
   let lastError: string | null = null;
 
   const repaint = (uri: string, d: DocumentAnalysis | null) => {
-    const threshold = readSettings().attentionThreshold;
     for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.uri.toString() === uri) painter.paint(editor, d, threshold);
+      if (editor.document.uri.toString() === uri) painter.paint(editor, d, filter.current);
     }
   };
-  controller.onDidChange((d, uri) => {
-    repaint(uri, d);
-    status.update(d);
-    panel.onAnalysis(d, uri);
-  });
+  const repaintAll = () => {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const d = controller.get(editor.document.uri.toString());
+      if (d && d.version === editor.document.version) painter.paint(editor, d, filter.current);
+    }
+  };
+  /** The status bar counts what the active editor's overlay paints. */
+  const showPaintedCount = () => {
+    const uri = vscode.window.activeTextEditor?.document.uri.toString();
+    const p = uri ? painter.painted.get(uri) : undefined;
+    status.setPainted(p ? { shown: p.plan.shown.length, total: p.plan.total } : null);
+  };
+  context.subscriptions.push(
+    controller.onDidChange((d, uri) => {
+      repaint(uri, d);
+      status.update(d);
+      panel.onAnalysis(d, uri);
+    }),
+    painter.onDidPaint(showPaintedCount),
+    vscode.window.onDidChangeActiveTextEditor(showPaintedCount),
+    filter.onDidChange(repaintAll),
+  );
 
   const analyse = async (editor: vscode.TextEditor, opts: { preferSelection: boolean; interactive: boolean }) => {
     const range = targetRange(editor, opts.preferSelection);
@@ -73,15 +97,25 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const live = new LiveMode((editor) => void analyse(editor, { preferSelection: false, interactive: false }));
 
   context.subscriptions.push(
-    log, models, controller, painter, status, panel, live,
+    log, models, controller, painter, filter, hints, status, panel, live,
     vscode.commands.registerCommand('inductionLens.showInductionAttention', async () => {
       const editor = vscode.window.activeTextEditor;
       if (!editor) {
         void vscode.window.showWarningMessage('Induction Lens: open a text editor first.');
         return;
       }
+      const closeToken = panel.closeToken;
       const result = await analyse(editor, { preferSelection: true, interactive: true });
-      if (result && readSettings().showPanel) panel.show(editor, true);
+      // A panel the user closed while this ran stays closed.
+      if (result && readSettings().showPanel) panel.showAfterRun(editor, closeToken);
+    }),
+    vscode.commands.registerCommand('inductionLens.toggleEventFilter', async () => {
+      const mode = await filter.toggle();
+      const s = readSettings();
+      void vscode.window.setStatusBarMessage(mode === 'all'
+        ? `Induction Lens: painting all events (attention ≥ ${s.attentionThreshold})`
+        : `Induction Lens: painting the events that matter (attention ≥ ${s.attentionThreshold}, ablation gain ≥ ${s.minAblationGain} nats)`, 4000);
+      return mode;
     }),
     vscode.commands.registerCommand('inductionLens.clear', () => {
       live.cancel();
@@ -102,19 +136,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         lastError = describeError(e);
         return undefined;
       })),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }], new InductionHoverProvider(controller)),
-    vscode.window.onDidChangeVisibleTextEditors((editors) => {
-      for (const e of editors) {
-        const d = controller.get(e.document.uri.toString());
-        if (d && d.version === e.document.version) painter.paint(e, d, readSettings().attentionThreshold);
-      }
-    }),
+    vscode.languages.registerHoverProvider(DOCUMENTS, new InductionHoverProvider(controller)),
+    vscode.languages.registerInlayHintsProvider(DOCUMENTS, hints),
+    vscode.window.onDidChangeVisibleTextEditors(repaintAll),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('inductionLens.attentionThreshold')) {
-        for (const editor of vscode.window.visibleTextEditors) {
-          const d = controller.get(editor.document.uri.toString());
-          if (d) painter.paint(editor, d, readSettings().attentionThreshold);
-        }
+      if (e.affectsConfiguration('inductionLens.attentionThreshold') || e.affectsConfiguration('inductionLens.minAblationGain')) {
+        repaintAll();
+        panel.refresh();
       }
       if (e.affectsConfiguration('inductionLens.modelPath')) controller.clearAll();
       status.update(null);
@@ -130,8 +158,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       painted: (uri) => {
         const p = painter.painted.get(uri);
         if (!p) return undefined;
-        return { seq: p.seq, count: p.count, queries: p.plan.queries.map(toPairs), sources: toPairs(p.plan.sources), hits: toPairs(p.plan.hits), hints: p.plan.hints };
+        return {
+          seq: p.seq, count: p.count, shown: p.plan.shown.length, total: p.plan.total, queries: p.plan.queries.map(toPairs),
+          sources: toPairs(p.plan.sources), hits: toPairs(p.plan.hits), hints: p.plan.hints.map((h) => ({ at: h.at, text: h.text, label: h.label })),
+        };
       },
+      hints: (uri) => {
+        const doc = vscode.workspace.textDocuments.find((x) => x.uri.toString() === uri);
+        return doc ? hints.shown(doc) : [];
+      },
+      status: () => ({ ...status.texts, state: controller.state }),
+      eventFilter: () => filter.mode,
       analysis: (uri) => controller.get(uri),
       paintCount: () => painter.paintCount,
       setForwardDelay: (ms) => (models.forwardDelayMs = ms),
@@ -141,6 +178,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     },
   };
 }
+
+const DOCUMENTS: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }];
 
 /** The selection if there is one (and it is preferred), else the visible lines. */
 export function targetRange(editor: vscode.TextEditor, preferSelection: boolean): vscode.Range {

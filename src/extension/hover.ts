@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { tokenAt } from '../engine/overlay';
 import { codeSpan } from './markdownText';
 import type { AnalysisController, DocumentAnalysis } from './analysisController';
+import { labelMarkdown, tokenLabels } from './tokenLabels';
 
 export class InductionHoverProvider implements vscode.HoverProvider {
   constructor(private readonly controller: AnalysisController) {}
@@ -27,7 +28,9 @@ export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDo
   md.supportHtml = false;
   md.isTrusted = { enabledCommands: ['inductionLens.showPanel'] };
   const id = a.tokens.ids[i];
-  md.appendMarkdown(`**Induction Lens** · token ${codeSpan(tok.tokenText(id))} id ${id} · position ${i}\n\n`);
+  // Tokens of the text are labelled by their characters there; predictions by their bytes.
+  const labels = tokenLabels(d);
+  md.appendMarkdown(`**Induction Lens** · token ${labelMarkdown(labels[i])} id ${id} · position ${i}\n\n`);
   const preds = a.predictions[i] ?? [];
   if (preds.length) {
     md.appendMarkdown('Next token: ');
@@ -37,7 +40,7 @@ export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDo
   const e = a.events.find((x) => x.query === i);
   if (e) {
     const src = doc.positionAt(d.baseOffset + a.tokens.starts[e.source]);
-    md.appendMarkdown(`Induction: L${e.head.layer}H${e.head.head} → ${codeSpan(tok.tokenText(e.successorId))} at ${src.line + 1}:${src.character + 1}, ${e.attention.toFixed(2)}`);
+    md.appendMarkdown(`Induction: L${e.head.layer}H${e.head.head} → ${labelMarkdown(labels[e.source])} at ${src.line + 1}:${src.character + 1}, ${e.attention.toFixed(2)}`);
     md.appendMarkdown(` · p(B) ${e.prob.toFixed(2)}, rank ${e.rank}${e.hit ? ' · **hit**' : ''}\n\n`);
   } else {
     md.appendMarkdown('Induction: no earlier occurrence of this token in the analysed text\n\n');

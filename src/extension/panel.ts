@@ -6,9 +6,11 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { circuitsUnavailableReason } from '../engine/circuits';
 import type { Analysis } from '../engine/analysis';
+import { eventMatters, rankEvents } from '../engine/overlay';
 import type { HeadRef, HostToPanel, PanelAnalysis, PanelHeadScore, PanelToHost } from '../protocol/panel';
 import { analysisJson } from '../cli/format';
 import type { AnalysisController, DocumentAnalysis } from './analysisController';
+import type { EventFilterState } from './eventFilter';
 import { describeError, type ModelManager } from './modelManager';
 
 export const PANEL_VIEW_TYPE = 'inductionLens.panel';
@@ -18,6 +20,10 @@ export class PanelManager implements vscode.Disposable {
   private current: DocumentAnalysis | null = null;
   private editor: vscode.TextEditor | null = null;
   private selectedHead: HeadRef | null = null;
+  /** Why the selected head is shown (the user chose it, or it is the most active on the text). */
+  private selectedWhy = '';
+  /** Bumped when the user closes the panel: a run started before that does not reopen it. */
+  private closeCount = 0;
   private baseline: { uri: string; seq: number; loss: (number | null)[]; eventProb: Map<number, number> } | null = null;
   private requestId = 0;
   private readonly subs: vscode.Disposable[] = [];
@@ -31,7 +37,27 @@ export class PanelManager implements vscode.Disposable {
     private readonly controller: AnalysisController,
     private readonly models: ModelManager,
     private readonly log: vscode.OutputChannel,
-  ) {}
+    private readonly filter: EventFilterState,
+  ) {
+    this.subs.push(filter.onDidChange(() => this.refresh()));
+  }
+
+  /** Sends the current analysis again (the filter's thresholds changed). */
+  refresh(): void {
+    if (this.panel && this.current) this.post({ type: 'analysis', analysis: this.toPanel(this.current) });
+  }
+
+  /** A token to hand to showAfterRun: the panel opens after a run only if the user did not
+   *  close it while the run was going. */
+  get closeToken(): number {
+    return this.closeCount;
+  }
+
+  /** Opens the panel after an analysis the user asked for, unless they closed it meanwhile. */
+  showAfterRun(editor: vscode.TextEditor, token: number): void {
+    if (token !== this.closeCount) return;
+    this.show(editor, true);
+  }
 
   registerSerializer(): void {
     this.subs.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -69,10 +95,14 @@ export class PanelManager implements vscode.Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview')] };
     panel.webview.html = this.html(panel.webview);
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
+    // The panel's own listeners go with the panel, not with the manager.
+    const listeners: vscode.Disposable[] = [];
     panel.onDidDispose(() => {
       this.panel = null;
-    }, null, this.subs);
-    panel.webview.onDidReceiveMessage((m: PanelToHost) => void this.onMessage(m), null, this.subs);
+      this.closeCount++;
+      listeners.forEach((l) => l.dispose());
+    }, null, listeners);
+    panel.webview.onDidReceiveMessage((m: PanelToHost) => void this.onMessage(m), null, listeners);
   }
 
   /** Called for every new analysis (or its removal). */
@@ -84,7 +114,10 @@ export class PanelManager implements vscode.Disposable {
       }
       return;
     }
-    if (this.current && this.current.uri !== d.uri) this.baseline = null;
+    if (this.current && this.current.uri !== d.uri) {
+      this.baseline = null;
+      this.selectedHead = null; // another text: show its most active induction head
+    }
     this.current = d;
     if (!this.panel) return;
     this.sendAnalysis();
@@ -98,8 +131,9 @@ export class PanelManager implements vscode.Disposable {
     }
     const a = d.analysis;
     if (!this.selectedHead || this.selectedHead.layer >= a.dims.nLayers || this.selectedHead.head >= a.dims.nHeads) {
-      const best = [...a.heads].sort((x, y) => y.induction - x.induction)[0];
-      this.selectedHead = { layer: best.layer, head: best.head };
+      const pick = mostActiveInductionHead(a);
+      this.selectedHead = pick.head;
+      this.selectedWhy = pick.why;
     }
     this.post({ type: 'analysis', analysis: this.toPanel(d) });
     this.sendPattern();
@@ -125,6 +159,8 @@ export class PanelManager implements vscode.Disposable {
       });
     }
     a.events.forEach((e) => remember(e.successorId));
+    const filter = this.filter.current;
+    const gainAt = (q: number) => a.ablationGain?.[q] ?? NaN;
     const mask = this.controller.userMask ?? new Float32Array(a.dims.nLayers * a.dims.nHeads).fill(1);
     const ablated = mask.some((x) => x === 0);
     if (!ablated) {
@@ -140,7 +176,9 @@ export class PanelManager implements vscode.Disposable {
       tokens: { ids: a.tokens.ids, starts: a.tokens.starts, ends: a.tokens.ends },
       heads: textScores(a),
       inductionHeads: a.inductionHeads,
-      events: a.events,
+      events: a.events.map((e) => ({ ...e, gain: gainAt(e.query), matters: eventMatters(e, a.ablationGain?.[e.query], filter) })),
+      eventOrder: Int32Array.from(rankEvents(a)),
+      eventFilter: filter,
       loss: fd(a.loss),
       ablationGain: fd(a.ablationGain),
       topK: { k, ids, probs },
@@ -155,7 +193,7 @@ export class PanelManager implements vscode.Disposable {
     const d = this.current;
     const h = this.selectedHead;
     if (!d || !h) return;
-    this.post({ type: 'pattern', pattern: { requestId: this.requestId, head: h, pattern: headPattern(d.analysis, h) } });
+    this.post({ type: 'pattern', pattern: { requestId: this.requestId, head: h, why: this.selectedWhy, pattern: headPattern(d.analysis, h) } });
   }
 
   private async onMessage(m: PanelToHost) {
@@ -165,6 +203,7 @@ export class PanelManager implements vscode.Disposable {
         return;
       case 'selectHead':
         this.selectedHead = m.head;
+        this.selectedWhy = 'chosen in the Heads view';
         this.sendPattern();
         return;
       case 'revealToken': {
@@ -238,7 +277,7 @@ export class PanelManager implements vscode.Disposable {
   async exportJson(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const d = this.current;
     if (!d) return undefined;
-    const uri = target ?? (await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, saveLabel: 'Export analysis' }));
+    const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: exportUri(d.uri, 'json'), filters: { JSON: ['json'] }, saveLabel: 'Export analysis' }));
     if (!uri) return undefined;
     const json = analysisJson(d.session, d.analysis, 5);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(json, null, 1)));
@@ -252,7 +291,7 @@ export class PanelManager implements vscode.Disposable {
       void vscode.window.showErrorMessage('Induction Lens: the panel sent an invalid image.');
       return;
     }
-    const uri = await vscode.window.showSaveDialog({ filters: { PNG: ['png'] }, saveLabel: `Export ${view} view` });
+    const uri = await vscode.window.showSaveDialog({ defaultUri: this.current ? exportUri(this.current.uri, 'png') : undefined, filters: { PNG: ['png'] }, saveLabel: `Export ${view} view` });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, Buffer.from(m[1], 'base64'));
     void vscode.window.showInformationMessage(`Induction Lens: ${view} view exported to ${uri.fsPath}`);
@@ -287,6 +326,40 @@ export class PanelManager implements vscode.Disposable {
     this.panel?.dispose();
     this.subs.forEach((s) => s.dispose());
   }
+}
+
+/**
+ * Where an export is suggested: `<file>-induction.<ext>` next to the document (untitled documents:
+ * in the first workspace folder).
+ */
+export function exportUri(docUri: string, ext: 'png' | 'json'): vscode.Uri | undefined {
+  const uri = vscode.Uri.parse(docUri);
+  const base = path.posix.basename(uri.path).replace(/\.[^.]*$/, '') || 'analysis';
+  const name = `${base}-induction.${ext}`;
+  if (uri.scheme === 'untitled') {
+    const ws = vscode.workspace.workspaceFolders?.[0];
+    return ws ? vscode.Uri.joinPath(ws.uri, name) : undefined;
+  }
+  return vscode.Uri.joinPath(uri, '..', name);
+}
+
+/**
+ * The head the Pattern view opens on: the induction head with the highest mean attention on the
+ * text's induction events (not the best probe score: a head can score high on random tokens and
+ * do little on this text), else the best-scoring head on the probe.
+ */
+export function mostActiveInductionHead(a: Analysis): { head: HeadRef; why: string } {
+  const scores = textScores(a);
+  const ind = scores.filter((s) => a.inductionHeads.some((h) => h.layer === s.layer && h.head === s.head) && Number.isFinite(s.textInduction));
+  if (ind.length) {
+    const best = ind.sort((x, y) => y.textInduction - x.textInduction)[0];
+    return {
+      head: { layer: best.layer, head: best.head },
+      why: `the induction head most active on this text: mean attention ${best.textInduction.toFixed(2)} on the text's ${a.events.length} induction events`,
+    };
+  }
+  const best = [...a.heads].sort((x, y) => y.induction - x.induction)[0];
+  return { head: { layer: best.layer, head: best.head }, why: `the best induction score on the probe (${best.induction.toFixed(2)}); the text has no induction events` };
 }
 
 /** Probe scores plus the same scores measured on the analysed text. */

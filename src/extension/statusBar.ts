@@ -1,16 +1,24 @@
-// Status bar: the model, the state (loading, analysing, live) and the last analysis time.
+// Status bar: the model, the state (loading, analysing, live, a failure) and the last analysis
+// time; a second item shows how many events are painted and switches "events that matter" / "all".
 import * as vscode from 'vscode';
-import type { AnalysisController, DocumentAnalysis } from './analysisController';
+import { modelLabel, type AnalysisController, type DocumentAnalysis } from './analysisController';
 import { readSettings } from './config';
+import type { EventFilterState } from './eventFilter';
+import type { ModelManager } from './modelManager';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('inductionLens.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly filterItem = vscode.window.createStatusBarItem('inductionLens.events', vscode.StatusBarAlignment.Right, 99);
   private last: DocumentAnalysis | null = null;
+  private painted: { shown: number; total: number } | null = null;
+  private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly controller: AnalysisController) {
+  constructor(private readonly controller: AnalysisController, private readonly models: ModelManager, private readonly filter: EventFilterState) {
     this.item.name = 'Induction Lens';
     this.item.command = 'inductionLens.showInductionAttention';
-    controller.onState = () => this.render();
+    this.filterItem.name = 'Induction Lens: events shown';
+    this.filterItem.command = 'inductionLens.toggleEventFilter';
+    this.subs.push(controller.onDidChangeState(() => this.render()), filter.onDidChange(() => this.render()));
     this.render();
     this.item.show();
   }
@@ -20,22 +28,50 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** What the overlay of the active editor paints (null: nothing painted). */
+  setPainted(p: { shown: number; total: number } | null): void {
+    this.painted = p;
+    this.render();
+  }
+
+  /** The texts shown, for tests. */
+  get texts(): { main: string; events: string | null } {
+    return { main: this.item.text, events: this.painted ? this.filterItem.text : null };
+  }
+
   private render() {
     const s = readSettings();
     const live = s.liveMode === 'off' ? '' : ` · live (${s.liveMode === 'onType' ? 'typing' : 'save'})`;
     const state = this.controller.state;
-    const icon = state === 'loading' || state === 'analysing' ? '$(sync~spin)' : state === 'error' ? '$(warning)' : '$(eye)';
-    const model = this.last?.session.id ?? (s.modelPath ? 'custom model' : 'attn-only-2l');
-    const time = this.last && state === 'idle' ? ` · ${this.last.elapsedMs} ms` : state === 'idle' ? '' : ` · ${state}…`;
-    this.item.text = `${icon} ${model}${time}${live}`;
+    const failure = state === 'error' ? this.controller.failure : null;
+    const icon = state === 'loading' || state === 'analysing' ? '$(sync~spin)' : failure ? '$(warning)' : '$(eye)';
+    const dir = this.models.resolveDir(s.modelPath);
+    const model = failure?.model ?? modelLabel(dir, this.models.bundledModelDir);
+    // Work in progress ends in an ellipsis; a final state does not.
+    const detail = state === 'loading' ? ' · loading…' : state === 'analysing' ? ' · analysing…' : failure ? ' · failed' : this.last ? ` · ${this.last.elapsedMs} ms` : '';
+    this.item.text = `${icon} ${model}${detail}${live}`;
     const md = new vscode.MarkdownString();
-    md.appendText(`Induction Lens — model ${model}, ${state}`);
+    md.appendText(`Induction Lens — model ${model}: ${failure ? `failed: ${failure.message}` : state}`);
     if (this.last) md.appendText(`\nLast analysis: ${this.last.analysis.tokens.ids.length} tokens, ${this.last.analysis.events.length} induction events, ${this.last.elapsedMs} ms`);
     md.appendText(`\nLive mode: ${s.liveMode}. Click to analyse the selection or visible text.`);
     this.item.tooltip = md;
+    this.item.backgroundColor = failure ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+
+    if (!this.painted) {
+      this.filterItem.hide();
+      return;
+    }
+    const matter = this.filter.mode === 'matter';
+    this.filterItem.text = `$(filter) ${this.painted.shown} of ${this.painted.total} events`;
+    this.filterItem.tooltip = matter
+      ? `Painting the induction events that matter: attention ≥ ${s.attentionThreshold} and ablation gain ≥ ${s.minAblationGain} nats. Click to paint all events.`
+      : `Painting all induction events with attention ≥ ${s.attentionThreshold}. Click to paint only the events that matter.`;
+    this.filterItem.show();
   }
 
   dispose(): void {
+    this.subs.forEach((x) => x.dispose());
     this.item.dispose();
+    this.filterItem.dispose();
   }
 }

@@ -29,7 +29,14 @@ export interface PanelEvent {
   prob: number;
   rank: number;
   hit: boolean;
+  /** Loss with the induction heads masked minus loss at the query (nats); NaN when unknown. */
+  gain: number;
+  /** Whether the event passes the editor's filter: attention >= attentionThreshold and
+   *  gain >= minAblationGain ("events that matter"). */
+  matters: boolean;
 }
+
+export type EventFilterMode = 'matter' | 'all';
 
 export interface PanelAnalysis {
   requestId: number;
@@ -40,13 +47,18 @@ export interface PanelAnalysis {
   heads: PanelHeadScore[];
   inductionHeads: HeadRef[];
   events: PanelEvent[];
+  /** Indices into `events`, strongest first: by ablation gain, then attention. */
+  eventOrder: Int32Array;
+  /** The editor's event filter: what "events that matter" means for this analysis. */
+  eventFilter: { mode: EventFilterMode; attentionThreshold: number; minAblationGain: number };
   /** [n_tokens]; NaN where undefined (the last token). */
   loss: Float32Array;
   /** [n_tokens] loss with the induction heads masked minus loss; NaN until computed. */
   ablationGain: Float32Array;
   /** Top-k next-token predictions: ids and probabilities [n_tokens, k]. */
   topK: { k: number; ids: Int32Array; probs: Float32Array };
-  /** Text of every token id the panel shows (predictions, successors). */
+  /** Label of every token id the panel shows (predictions, successors): its characters, with
+   *  bytes that end mid-character named as such, never U+FFFD. */
   vocabText: Record<number, string>;
   /** [n_layers * n_heads], 1 = on, 0 = ablated by the user. */
   mask: Float32Array;
@@ -58,6 +70,8 @@ export interface PanelAnalysis {
 export interface PanelPattern {
   requestId: number;
   head: HeadRef;
+  /** Why this head is shown, for the title (e.g. the induction head most active on the text). */
+  why: string;
   /** Attention of the head over the analysed tokens, [query, key]; keys outside a query's window are 0. */
   pattern: Matrix;
 }
