@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip   # its postinstall would download CUDA libraries
 export npm_config_yes=true
 
-apt_pkgs=(python3-torch python3-numpy python3-regex python3-matplotlib libtcmalloc-minimal4 chromium ripgrep libkrb5-dev)
+apt_pkgs=(python3-torch python3-numpy python3-regex python3-matplotlib python3-onnx libtcmalloc-minimal4 chromium ripgrep libkrb5-dev)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -48,9 +48,15 @@ const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
  */
 export function hintAnchor(text: string, bounds: Int32Array, tokenStart: number, end: number): number {
   let at = ceilIn(bounds, end);
-  if (at <= tokenStart) return at;
-  const last = lastCodePoint(text, at);
-  if (!WORD_CHAR.test(last)) return at;
+  // A token ending in a line break: the hint stays on its line, before the break.
+  if (at > tokenStart && (text[at - 1] === '\n' || text[at - 1] === '\r')) {
+    while (at > tokenStart && (text[at - 1] === '\n' || text[at - 1] === '\r')) at--;
+    return at;
+  }
+  // The character the token ends in; for a token holding only part of a character (an empty
+  // span), that character.
+  const ref = at > tokenStart ? lastCodePoint(text, at) : at < text.length ? String.fromCodePoint(text.codePointAt(at)!) : '';
+  if (!WORD_CHAR.test(ref)) return at;
   while (at < text.length) {
     const cp = String.fromCodePoint(text.codePointAt(at)!);
     if (!WORD_CHAR.test(cp)) break;

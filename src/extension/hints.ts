@@ -36,7 +36,7 @@ export class SuccessorHints implements vscode.InlayHintsProvider, vscode.Disposa
     for (const h of p.plan.hints) {
       const pos = doc.positionAt(p.baseOffset + h.at);
       if (!range.contains(pos)) continue;
-      if (mode === 'cursorLine' && doc.positionAt(p.baseOffset + h.query.start).line !== cursorLine) continue;
+      if (mode === 'cursorLine' && pos.line !== cursorLine) continue;
       const hint = new vscode.InlayHint(pos, h.label);
       hint.paddingLeft = true;
       hint.tooltip = 'Induction Lens: the successor B that the induction head predicts here (the token after the earlier occurrence).';

@@ -42,6 +42,16 @@ export class PanelManager implements vscode.Disposable {
     this.subs.push(filter.onDidChange(() => this.refresh()));
   }
 
+  /** The head the Pattern view shows and why (for tests). */
+  selection(): { head: HeadRef; why: string } | null {
+    return this.selectedHead ? { head: this.selectedHead, why: this.selectedWhy } : null;
+  }
+
+  /** Closes the panel as the user's close button does (for tests). */
+  closeForTest(): void {
+    this.panel?.dispose();
+  }
+
   /** Sends the current analysis again (the filter's thresholds changed). */
   refresh(): void {
     if (this.panel && this.current) this.post({ type: 'analysis', analysis: this.toPanel(this.current) });

@@ -50,6 +50,39 @@ async function openFile(page, name) {
   await page.click('.editor-group-container.active .monaco-editor .view-lines');
 }
 
+/** Predicted-successor hints rendered in the editor: inlay hints are injected text, found as
+ *  text or as ::before/::after content of the line's spans. */
+async function renderedHints(page) {
+  const hints = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('.editor-group-container .monaco-editor .view-lines span')) {
+      for (const pseudo of ['::before', '::after']) {
+        const c = getComputedStyle(el, pseudo).content;
+        if (c && c.includes('→')) out.push(c);
+      }
+      if (el.children.length === 0 && el.textContent.includes('→')) out.push(el.textContent);
+    }
+    return out;
+  });
+  return hints.length ? hints : null;
+}
+
+/** Whether any rendered text of the editor runs past its right edge (word wrap must keep it in). */
+async function overflowingLines(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-group-container .monaco-editor .lines-content')?.closest('.monaco-scrollable-element');
+    if (!editor) return ['no editor'];
+    const right = editor.getBoundingClientRect().right;
+    const out = [];
+    for (const el of document.querySelectorAll('.editor-group-container .monaco-editor .view-line span')) {
+      if (el.children.length) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > right + 1) out.push(`${el.textContent} (${Math.round(r.right)} > ${Math.round(right)})`);
+    }
+    return out;
+  });
+}
+
 /** The panel's document: webviews are nested iframes. */
 function panelFrame(page) {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -58,7 +91,9 @@ function panelFrame(page) {
 export async function uiTests(browser) {
   const results = [];
   const threshold = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'test', 'fixtures', E2E_MODEL ?? 'attn-only-2l', 'reference.json'), 'utf8')).inductionThreshold;
-  const d = makeWorkspace('ui', { 'inductionLens.openPanel': true, 'inductionLens.attentionThreshold': 0.3, 'inductionLens.inductionThreshold': threshold });
+  const d = makeWorkspace('ui', { 'inductionLens.openPanel': true, 'inductionLens.attentionThreshold': 0.3, 'inductionLens.inductionThreshold': threshold, 'editor.wordWrap': 'on' });
+  // A real source file (this project's own overlay planner) for what a user sees on code.
+  fs.copyFileSync(path.join(ROOT_DIR, 'src', 'engine', 'overlay.ts'), path.join(d.workspace, 'overlay.ts'));
   if (E2E_MODEL) {
     // The model is configured, as a user who picked it earlier has it.
     const file = path.join(d.userData, 'User', 'settings.json');
@@ -100,15 +135,9 @@ export async function uiTests(browser) {
       await waitFor('decorations', async () => (await overlay.count()) > 5, 60000);
       await page.keyboard.press('Escape');
       await page.click('.editor-group-container .monaco-editor .view-lines', { position: { x: 5, y: 5 } }).catch(() => undefined);
-      const hints = await page.evaluate(() => {
-        const out = [];
-        for (const el of document.querySelectorAll('.monaco-editor .view-lines span[class*="TextEditorDecorationType"]')) {
-          const c = getComputedStyle(el, '::after').content;
-          if (c && c.includes('→')) out.push(c);
-        }
-        return out;
-      });
-      if (hints.length === 0) throw new Error('no predicted-successor hint (→ B) is rendered');
+      // The cursor sits at the end of the selection, on the repeated part: its line has hints.
+      const hints = await waitFor('inlay hint', () => renderedHints(page), 15000).catch(() => []);
+      if (hints.length === 0) throw new Error('no predicted-successor hint (→ B) is rendered on the cursor line');
       await page.screenshot({ path: path.join(SHOTS, 'editor-overlay.png') });
     });
 
@@ -213,6 +242,51 @@ export async function uiTests(browser) {
       if (injected) throw new Error('document text became HTML in the panel');
       if (dialogs.length) throw new Error(`a dialog opened: ${dialogs.join(', ')}`);
       await page.screenshot({ path: path.join(SHOTS, 'panel-markup.png') });
+    });
+
+    await run('Export JSON suggests <file>-induction.json next to the document', async () => {
+      await frame.locator('#export-json').click();
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+      const value = await waitFor('suggested name', async () => {
+        const v = await input.inputValue().catch(() => '');
+        return v.includes('induction') ? v : null;
+      }, 10000);
+      if (!value.endsWith(`${path.basename(d.workspace)}/markup-induction.json`)) throw new Error(`suggested ${value}`);
+      await page.keyboard.press('Escape');
+    });
+
+    await run('a real source file with the defaults: only the events that matter are painted, hints on the cursor line, nothing runs off a wrapped line (dark and light themes)', async () => {
+      await openFile(page, 'overlay.ts');
+      await page.keyboard.press('Control+Home');
+      // Put the cursor on line 30 (the command analyses the visible lines when nothing is selected).
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('30');
+      await page.keyboard.press('Enter');
+      await command(page, 'Induction Lens: Show Induction Attention');
+      const overlay = page.locator('.editor-group-container .monaco-editor .view-overlays [class*="TextEditorDecorationType"]');
+      await waitFor('decorations', async () => (await overlay.count()) > 0, 60000);
+      const events = page.locator('.statusbar-item', { hasText: /events/ }).first();
+      const label = await waitFor('event count in the status bar', async () => {
+        const t = await events.innerText().catch(() => '');
+        return /(\d+) of (\d+) events/.exec(t);
+      }, 15000);
+      if (!(Number(label[1]) < Number(label[2]))) throw new Error(`status bar: ${label[0]}`);
+      await sleep(800);
+      const over = await overflowingLines(page);
+      if (over.length) throw new Error(`text runs off the right edge with word wrap on: ${over.slice(0, 3).join(', ')}`);
+      await page.screenshot({ path: path.join(SHOTS, 'editor-real-dark.png') });
+      await command(page, 'Preferences: Color Theme');
+      await page.keyboard.type('Light Modern');
+      await sleep(400);
+      await page.keyboard.press('Enter');
+      await sleep(1500);
+      await page.screenshot({ path: path.join(SHOTS, 'editor-real-light.png') });
+      await command(page, 'Preferences: Color Theme');
+      await page.keyboard.type('Dark Modern');
+      await sleep(400);
+      await page.keyboard.press('Enter');
+      await sleep(800);
     });
 
     await run('Select Model lists the bundled model, the configured folders and a folder picker, with their sizes', async () => {

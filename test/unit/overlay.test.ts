@@ -82,6 +82,8 @@ test('hints never split a word: after the word holding the token, whatever the s
   assert.equal(at('naïve café', 0, 2), 5, 'accented letters are word characters');
   assert.equal(at('ке́ша x', 0, 2), 5, 'a combining accent stays with its letter');
   assert.equal(at('本当に', 0, 1), 3, 'CJK letters are word characters');
+  assert.equal(at('naïve x', 2, 2), 5, 'a token holding only the first byte of ï: after the word ï belongs to');
+  assert.equal(at('a:\r\nb', 1, 4), 2, 'a token ending in a line break: the hint stays on its line');
 });
 
 test('highlights snap to whole grapheme clusters (ZWJ sequences, variation selectors)', () => {

@@ -85,12 +85,15 @@ test('Select Model switches the extension to the chosen model and scores its hea
   }
 });
 
-test('Show Induction Attention on a selection paints the events the model finds (independent PyTorch fixture)', async () => {
+test('Show Induction Attention paints the events that matter, and all events on request (independent PyTorch fixture)', async () => {
   const t = await api();
   const r = ref();
   await setting('inductionThreshold', r.inductionThreshold);
   await setting('attentionThreshold', 0.3);
   await setting('openPanel', false);
+  assert.equal(t.eventFilter(), 'matter', 'events that matter is the default');
+  const minGain = vscode.workspace.getConfiguration('inductionLens').get<number>('minAblationGain');
+  assert.equal(minGain, 1);
   const prefix = '# unrelated first line\n';
   const editor = await openFixture('repeated.txt', prefix + r.text + '\n# trailing line\n');
   const doc = editor.document;
@@ -98,23 +101,41 @@ test('Show Induction Attention on a selection paints the events the model finds 
   editor.selection = new vscode.Selection(start, doc.positionAt(prefix.length + r.text.length));
   await vscode.commands.executeCommand('inductionLens.showInductionAttention');
   const painted = await waitFor('overlay', () => t.painted(doc.uri.toString()));
-  // Expected: the fixture's events (PyTorch forward + Python BPE) above the attention threshold,
-  // mapped to document offsets with spans computed here from the fixture's token texts.
+  // Expected: the fixture's events (PyTorch forward + Python BPE) with attention >= 0.3 and the
+  // fixture's own ablation gain >= 1 nat, mapped to document offsets with the engine's spans.
   const d = t.analysis(doc.uri.toString())!;
   assert.deepEqual(Array.from(d.analysis.tokens.ids), r.analysis.ids);
-  const expectQueries = r.analysis.events.filter((e: { attention: number }) => e.attention >= 0.3)
-    .map((e: { query: number }) => [prefix.length + d.analysis.tokens.starts[e.query], prefix.length + d.analysis.tokens.ends[e.query]]);
-  const paintedQueries = painted.queries.flat().map(([s, e]) => [d.baseOffset + s, d.baseOffset + e]).sort((a, b) => a[0] - b[0]);
-  assert.ok(expectQueries.length > 5, 'the fixture text has visible induction events');
-  assert.deepEqual(paintedQueries, expectQueries);
+  type Ev = { query: number; source: number; attention: number };
+  const gainOf = (e: Ev) => r.analysis.ablationGain[e.query] as number | null;
+  const strong = r.analysis.events.filter((e: Ev) => e.attention >= 0.3);
+  const matter = strong.filter((e: Ev) => (gainOf(e) ?? -1) >= 1);
+  assert.ok(strong.every((e: Ev) => gainOf(e) === null || Math.abs(gainOf(e)! - 1) > 0.01), 'no fixture gain sits on the threshold');
+  const docSpan = (e: Ev) => [prefix.length + d.analysis.tokens.starts[e.query], prefix.length + d.analysis.tokens.ends[e.query]];
+  const paintedQueries = (p: typeof painted) => p.queries.flat().map(([s, e]) => [d.baseOffset + s, d.baseOffset + e]).sort((a, b) => a[0] - b[0]);
+  assert.ok(matter.length > 5 && matter.length < strong.length, `the fixture text has events that matter (${matter.length} of ${strong.length})`);
+  assert.deepEqual(paintedQueries(painted), matter.map(docSpan));
+  assert.equal(painted.shown, matter.length);
+  assert.equal(painted.total, r.analysis.events.length);
+  const expectSources = (evs: Ev[]) => [...new Set<number>(evs.map((e) => e.source))].sort((a, b) => a - b).map((i) => d.analysis.tokens.starts[i]);
+  assert.deepEqual(painted.sources.map(([s]) => s), expectSources(matter));
+  assert.ok(painted.hits.length > 0 && painted.hints.length > 0, 'hits and hints are painted');
+  assert.equal(t.status().events, `$(filter) ${matter.length} of ${r.analysis.events.length} events`);
   // The painted text is exactly the repeated words: check a few through the document itself.
-  for (const [s, e] of paintedQueries.slice(0, 5)) {
+  for (const [s, e] of paintedQueries(painted).slice(0, 5)) {
     const word = doc.getText(new vscode.Range(doc.positionAt(s), doc.positionAt(e)));
     assert.ok(r.text.indexOf(word) < r.text.lastIndexOf(word), `"${word}" occurs earlier too`);
   }
-  const expectSources = [...new Set<number>(r.analysis.events.filter((e: { attention: number }) => e.attention >= 0.3).map((e: { source: number }) => e.source))].sort((a, b) => a - b);
-  assert.deepEqual(painted.sources.map(([s]) => s), expectSources.map((i) => d.analysis.tokens.starts[i]));
-  assert.ok(painted.hits.length > 0 && painted.hints.length > 0, 'hits and hints are painted');
+  // The toggle paints every event over the attention threshold, and back.
+  assert.equal(await vscode.commands.executeCommand('inductionLens.toggleEventFilter'), 'all');
+  const all = await waitFor('all events painted', () => {
+    const p = t.painted(doc.uri.toString());
+    return p && p.shown === strong.length ? p : undefined;
+  });
+  assert.deepEqual(paintedQueries(all), strong.map(docSpan));
+  assert.deepEqual(all.sources.map(([s]) => s), expectSources(strong));
+  assert.equal(t.status().events, `$(filter) ${strong.length} of ${r.analysis.events.length} events`);
+  assert.equal(await vscode.commands.executeCommand('inductionLens.toggleEventFilter'), 'matter');
+  await waitFor('events that matter again', () => t.painted(doc.uri.toString())?.shown === matter.length);
 });
 
 test('hover on a repeated token shows token, predictions, the induction source, loss and ablation gain', async () => {
@@ -164,7 +185,8 @@ test('edits before the analysed text move the overlay; edits inside clear it', a
   const before = t.analysis(uri)!;
   assert.ok(before, 'analysis from the first test is still there');
   const base = before.baseOffset;
-  const firstQuery = before.analysis.events.find((e) => e.attention >= 0.3)!;
+  const paintedStarts = new Set(t.painted(uri)!.queries.flat().map(([qs]) => qs));
+  const firstQuery = before.analysis.events.find((e) => paintedStarts.has(before.analysis.tokens.starts[e.query]))!;
   const word = doc.getText(new vscode.Range(doc.positionAt(base + before.analysis.tokens.starts[firstQuery.query]), doc.positionAt(base + before.analysis.tokens.ends[firstQuery.query])));
   await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'INSERTED '));
   const moved = t.analysis(uri)!;
@@ -213,6 +235,9 @@ test('live mode: typing re-analyses once after the debounce, with the new text',
   await setting('debounceMs', 250);
   await setting('maxWaitMs', 5000);
   await setting('liveMode', 'onType');
+  // Four words are too few for the gain filter to say much: paint all events here.
+  await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
+  assert.equal(t.eventFilter(), 'all');
   try {
     const editor = await openFixture('live.txt', 'alpha beta gamma delta\n');
     const doc = editor.document;
@@ -242,6 +267,7 @@ test('live mode: typing re-analyses once after the debounce, with the new text',
     assert.ok(typed.length >= 2, `the repeated words are highlighted: ${q.map(([s, e]) => d.text.slice(s, e))}`);
   } finally {
     await setting('liveMode', 'off');
+    await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
   }
 });
 
@@ -268,6 +294,200 @@ test('a slow stale run never paints: the latest request wins', async () => {
   assert.equal(t.analysis(uri)!.text.length, fastLen);
   assert.equal(t.painted(uri)!.seq, fastSeq, 'the overlay shows the latest request');
   assert.ok(t.paintCount() - paintsBefore <= 2, 'the stale run painted nothing');
+});
+
+test('typing while an analysis runs: the edited text is analysed and painted, the status bar ends idle', async () => {
+  const t = await api();
+  const editor = await openFixture('typing.txt', 'alpha beta gamma delta epsilon\nalpha beta gamma delta epsilon\n');
+  const doc = editor.document;
+  const uri = doc.uri.toString();
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  t.setForwardDelay(600);
+  let run: Thenable<unknown>;
+  try {
+    run = vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    await waitFor('analysing', () => t.status().state === 'analysing', 10000);
+    await sleep(200);
+    await editor.edit((b) => b.insert(new vscode.Position(1, 0), 'zeta '));
+  } finally {
+    t.setForwardDelay(0);
+  }
+  await run;
+  const d = await waitFor('analysis of the edited text', () => t.analysis(uri));
+  assert.equal(d.version, doc.version);
+  assert.equal(d.text, doc.getText(), 'the range followed the edit and the new text was analysed');
+  assert.ok(d.text.includes('zeta alpha'));
+  assert.equal(t.painted(uri)!.seq, d.seq, 'the newest result is painted');
+  assert.equal(t.status().state, 'idle');
+  assert.ok(!t.status().main.includes('…'), `status bar: ${t.status().main}`);
+  assert.equal(t.lastError(), null);
+});
+
+test('after a model folder fails to load, the status bar names that model and ends without an ellipsis', async () => {
+  const t = await api();
+  const editor = await openFixture('repeated.txt');
+  const doc = editor.document;
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(200));
+  const before = vscode.workspace.getConfiguration('inductionLens').get<string>('modelPath') ?? '';
+  const broken = path.join(ws(), 'broken-weights');
+  fs.mkdirSync(broken, { recursive: true });
+  fs.writeFileSync(path.join(broken, 'config.json'), '{ not json');
+  await setting('modelPath', broken);
+  try {
+    await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    assert.ok(t.lastError(), 'the load failed');
+    const main = t.status().main;
+    assert.ok(main.includes('broken-weights'), `status bar names the failed model: ${main}`);
+    assert.ok(main.includes('failed') && !main.includes('…'), `a final state has no ellipsis: ${main}`);
+    assert.equal(t.status().state, 'error');
+  } finally {
+    await setting('modelPath', before);
+  }
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  assert.equal(t.lastError(), null);
+  assert.equal(t.status().state, 'idle');
+  assert.ok(!t.status().main.includes('broken-weights'));
+});
+
+test('a panel closed during an analysis stays closed; running the command again opens it', async () => {
+  const t = await api();
+  await setting('openPanel', true);
+  try {
+    const editor = await openFixture('repeated.txt');
+    const doc = editor.document;
+    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(300));
+    await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    await waitFor('panel open', () => t.panel.isOpen);
+    t.setForwardDelay(600);
+    let run: Thenable<unknown>;
+    try {
+      run = vscode.commands.executeCommand('inductionLens.showInductionAttention');
+      await waitFor('analysing', () => t.status().state === 'analysing', 10000);
+      t.panel.closeForTest();
+      assert.equal(t.panel.isOpen, false);
+    } finally {
+      t.setForwardDelay(0);
+    }
+    await run;
+    await sleep(300);
+    assert.equal(t.panel.isOpen, false, 'the panel did not reopen when the run ended');
+    await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    await waitFor('panel reopened by the user', () => t.panel.isOpen);
+    t.panel.closeForTest();
+  } finally {
+    await setting('openPanel', false);
+  }
+});
+
+test('the Pattern view opens on the induction head most active on the text, and says so', async () => {
+  const t = await api();
+  const editor = await openFixture('identifiers.py');
+  const doc = editor.document;
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  await setting('openPanel', true);
+  try {
+    await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    const d = t.analysis(doc.uri.toString())!;
+    const sel = await waitFor('selected head', () => t.panel.selection());
+    // Independently: mean attention of each induction head on the events' sources, read from the
+    // windows' attention tensors [L, H, S, S] (BOS at 0).
+    const a = d.analysis;
+    const activity = a.inductionHeads.map((h) => {
+      let sum = 0;
+      for (const e of a.events) {
+        const w = a.windows.find((x) => x.ownStart <= e.query && e.query < x.ownEnd)!;
+        const S = w.end - w.start + 1;
+        sum += w.attentions![((h.layer * a.dims.nHeads + h.head) * S + (e.query - w.start + 1)) * S + (e.source - w.start + 1)];
+      }
+      return { h, mean: sum / a.events.length };
+    }).sort((x, y) => y.mean - x.mean);
+    assert.ok(activity.length >= 1 && a.events.length > 0);
+    assert.deepEqual(sel.head, { layer: activity[0].h.layer, head: activity[0].h.head });
+    assert.ok(sel.why.includes('most active on this text') && sel.why.includes(activity[0].mean.toFixed(2)), sel.why);
+    t.panel.closeForTest();
+  } finally {
+    await setting('openPanel', false);
+  }
+});
+
+test('labels are characters: é, 本, 한 and emoji never show as U+FFFD; highlights sit on whole characters', async () => {
+  const t = await api();
+  const line = 'café 本当 한국어 👨‍👩‍👧 ❤️ naïve 😀 ';
+  const editor = await openFixture('unicode.txt', `${line}\n${line}\n${line}\n`);
+  const doc = editor.document;
+  const uri = doc.uri.toString();
+  await setting('inlineHints', 'all');
+  await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
+  try {
+    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+    await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    const d = t.analysis(uri)!;
+    const text = doc.getText();
+    const tokens = d.analysis.tokens;
+    let partial = 0;
+    for (let i = 0; i < tokens.ids.length; i++) {
+      if (tokens.starts[i] === tokens.ends[i]) {
+        partial++; // holds only part of a character: no hover position of its own
+        continue;
+      }
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(tokens.starts[i]));
+      const h = hoverText(hovers);
+      assert.ok(!h.includes('\uFFFD'), `hover of token ${i}: ${h.split('\n')[0]}`);
+      // The token is labelled by the characters of its span.
+      assert.ok(h.split('\n')[0].includes(text.slice(tokens.starts[i], tokens.ends[i]).replace(/\n/g, '\\n')), `hover of token ${i} names "${text.slice(tokens.starts[i], tokens.ends[i])}": ${h.split('\n')[0]}`);
+    }
+    assert.ok(partial > 0, 'the text has tokens that hold part of a character');
+    const bounds = new Set<number>([text.length]);
+    for (const s of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) bounds.add(s.index);
+    const p = await waitFor('overlay', () => t.painted(uri));
+    const ranges = [...p.queries.flat(), ...p.sources, ...p.hits];
+    assert.ok(ranges.length > 5, 'events are painted');
+    for (const [s, e] of ranges) assert.ok(bounds.has(s) && bounds.has(e), `range [${s}, ${e}) "${text.slice(s, e)}" sits on character boundaries`);
+    const hints = await waitFor('hints', () => t.hints(uri).length ? t.hints(uri) : undefined);
+    for (const h of hints) {
+      assert.ok(!h.label.includes('\uFFFD'), `hint ${h.label}`);
+      assert.ok(bounds.has(h.offset), `hint at ${h.offset} sits between characters`);
+      assert.ok(!/[\p{L}\p{N}_]/u.test(text.slice(h.offset, h.offset + 1)), `hint at ${h.offset} does not split a word: "${text.slice(h.offset - 3, h.offset)}|${text.slice(h.offset, h.offset + 3)}"`);
+    }
+  } finally {
+    await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
+    await setting('inlineHints', 'cursorLine');
+  }
+});
+
+test('inline hints: on the cursor line by default, after whole words; all or off by setting', async () => {
+  const t = await api();
+  const lines = ['def wrap_text(text, width):', '    return wrap_text(text, width)', '    wrap_text(text, width)', 'wrap_text(text, width)'];
+  const editor = await openFixture('hints.py', lines.join('\n') + '\n');
+  const doc = editor.document;
+  const uri = doc.uri.toString();
+  const text = doc.getText();
+  await vscode.commands.executeCommand('inductionLens.toggleEventFilter'); // all events: more hints to place
+  try {
+    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(text.length));
+    await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    const p = await waitFor('overlay', () => t.painted(uri));
+    assert.ok(p.hints.length >= 2, `hints planned: ${p.hints.map((h) => h.label)}`);
+    const hintLines = [...new Set(p.hints.map((h) => doc.positionAt(h.at).line))];
+    assert.ok(hintLines.length >= 2, 'hints on several lines');
+    const W = (c: string) => /[\p{L}\p{N}_]/u.test(c);
+    for (const h of p.hints) assert.ok(!(W(text.slice(h.at - 1, h.at)) && W(text.slice(h.at, h.at + 1))), `hint never inside a word: "${text.slice(h.at - 6, h.at)}|${text.slice(h.at, h.at + 3)}"`);
+    for (const line of hintLines) {
+      editor.selection = new vscode.Selection(line, 0, line, 0);
+      const shown = await waitFor(`hints on line ${line}`, () => {
+        const hs = t.hints(uri);
+        return hs.length && hs.every((h) => doc.positionAt(h.offset).line === line) ? hs : undefined;
+      });
+      assert.equal(shown.length, p.hints.filter((h) => doc.positionAt(h.at).line === line).length, 'every hint of the cursor line, no other');
+    }
+    await setting('inlineHints', 'all');
+    assert.equal(t.hints(uri).length, p.hints.length);
+    await setting('inlineHints', 'off');
+    assert.equal(t.hints(uri).length, 0);
+  } finally {
+    await setting('inlineHints', 'cursorLine');
+    await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
+  }
 });
 
 test('Clear removes the overlay', async () => {
