@@ -84,7 +84,7 @@ async function main() {
       a = await engine.analyze(texts[n], { topK: 5 });
     });
     stage.ablationMs = await time(() => engine.ablate(a));
-    stage.decorationPlanMs = await time(() => E.planOverlay(a, 0.3, (id) => tok.tokenText(id)));
+    stage.decorationPlanMs = await time(() => E.planOverlay(a, texts[n].slice(0, a.analysedLength), { mode: 'matter', attentionThreshold: 0.3, minAblationGain: 1 }, (id) => tok.bytesOf(id)));
     let worst = 0;
     for (let i = 0; i < 10; i++) {
       const stop = lagProbe();

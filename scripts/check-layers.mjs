@@ -1,4 +1,4 @@
-// The layering rules of DESIGN.md §2: only src/extension imports vscode; the engine, CLI, worker
+// The layering rules (docs/architecture.md): only src/extension imports vscode; the engine, CLI, worker
 // and protocol import neither vscode nor DOM code; the webview never imports vscode or the engine.
 import * as fs from 'fs';
 import * as path from 'path';

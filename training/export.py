@@ -1,4 +1,4 @@
-"""Export a checkpoint to the model contract of DESIGN.md §3: model.onnx, weights.safetensors,
+"""Export a checkpoint to the model contract (docs/definitions.md, "Model folders"): model.onnx, weights.safetensors,
 tokenizer.json and model.json in one folder."""
 import argparse
 import json

@@ -28,7 +28,7 @@ class AttnOnly(nn.Module):
         self.cfg = cfg
         L, H, D, E = cfg.n_layers, cfg.n_heads, cfg.d_model, cfg.d_head
         # Unit-scale embeddings and positions: with the usual 0.02 init the query-key products
-        # start near zero and their gradients vanish (see shared/notes/training-facts.md).
+        # start near zero and their gradients vanish (with 0.02 init and no LayerNorm the query/key gradients fell below AdamW's epsilon).
         self.W_E = nn.Parameter(torch.randn(cfg.d_vocab, D))          # [d_vocab, d_model]
         self.W_pos = nn.Parameter(torch.randn(cfg.n_ctx, D))          # [n_ctx, d_model]
         if cfg.pos_init == "sinusoidal":

@@ -1,4 +1,4 @@
-"""The repeated-random-token probe of DESIGN.md §4, with the same PRNG as the TypeScript engine
+"""The repeated-random-token probe (docs/definitions.md), with the same PRNG as the TypeScript engine
 (mulberry32), so both draw exactly the same probe tokens from the same seed."""
 import torch
 import torch.nn.functional as F

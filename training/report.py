@@ -98,7 +98,7 @@ Produced by `training/report.py` from `{os.path.relpath(args.run, HERE)}/log.jso
   positions `{model.cfg.positional}`; no MLPs, no LayerNorm, no biases, untied embeddings.
 - unit-scale embeddings (std 1), positions initialised as sinusoids scaled to unit variance (then
   trained), Q/K/V std 1/sqrt(d_model): with the usual 0.02 init the query-key gradients vanish and
-  attention stays uniform (shared/notes/training-facts.md); with random positions the previous-token
+  attention stays uniform (query/key gradients below AdamW's epsilon); with random positions the previous-token
   head must be learned position by position and formed far more slowly in our runs.
 - AdamW lr {t['lr']} (warm-up {t['warmup']}, cosine to 10 %), batch {t['batch']} x {t['short_seq']} tokens until step
   {t['long_from']}, then {t['batch'] // 2} x {t['seq']}; seed {t['seed']}; {t['steps']} steps.

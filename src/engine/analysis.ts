@@ -1,5 +1,5 @@
 // Analysis of a text: windows, forward passes, induction events, losses, predictions and the
-// ablation gain (DESIGN.md §4). Pure computation over an InferenceBackend.
+// ablation gain (definitions in docs/definitions.md). Pure computation over an InferenceBackend.
 import { EngineError } from './errors';
 import type { ForwardResult, InferenceBackend } from './backend';
 import type { HeadScore } from './probe';

@@ -1,4 +1,4 @@
-// Weight-based circuits of the article (DESIGN.md §4), row-vector conventions (x W_V W_O).
+// Weight-based circuits of the induction-circuit papers (docs/definitions.md), row-vector conventions (x W_V W_O).
 // Exact for attention-only models without LayerNorm.
 import { EngineError } from './errors';
 import { eigenvalues, frobenius, matmul, transpose } from './linalg';

@@ -1,4 +1,4 @@
-// model.json: the contract between a model folder and the engine (DESIGN.md §3).
+// model.json: the contract between a model folder and the engine (docs/definitions.md, "Model folders").
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from './errors';

@@ -39,10 +39,14 @@ export interface Hint {
 
 export interface OverlayPlan {
   /** Query tokens (the repeated A) by intensity bucket: queries[b], b = 0 (weak) .. BUCKETS-1.
-   *  Ranges are widened to whole grapheme clusters. */
+   *  Ranges are widened to whole grapheme clusters and trimmed of whitespace; a token of only
+   *  whitespace is not drawn (its event still counts, and hovers and the panel show it). */
   queries: OffsetRange[][];
   /** Source tokens B that an induction head attends to. */
   sources: OffsetRange[];
+  /** Each painted query with its source, so the editor can show the sources of the events on one
+   *  line only. */
+  links: { query: OffsetRange; source: OffsetRange }[];
   /** Tokens that really are the predicted B (hits). */
   hits: OffsetRange[];
   /** Shown queries whose top-1 prediction is the induction successor. */
@@ -83,12 +87,15 @@ export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenByte
   const labels = textTokenLabels(text, ids, starts, ends, (id) => tokenBytes(id).length);
   const queries: OffsetRange[][] = Array.from({ length: INTENSITY_BUCKETS }, () => []);
   const sources: OffsetRange[] = [];
+  const links: OverlayPlan['links'] = [];
   const hits: OffsetRange[] = [];
   const hints: Hint[] = [];
   const shown: InductionEvent[] = [];
   const sourceSeen = new Set<number>();
   const hitSeen = new Set<number>();
-  const span = (i: number) => snapToGraphemes(bounds, starts[i], ends[i]);
+  // Whole characters as the eye sees them, without the spaces and line breaks a token carries
+  // (a highlight or underline on indentation reads as noise).
+  const span = (i: number) => trimWhitespace(text, snapToGraphemes(bounds, starts[i], ends[i]));
   for (const e of a.events) {
     const pass = f.mode === 'all' ? e.attention >= f.attentionThreshold : eventMatters(e, a.ablationGain?.[e.query], f);
     if (!pass) continue;
@@ -96,6 +103,7 @@ export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenByte
     const q = span(e.query);
     if (q.end > q.start) queries[bucketOf(e.attention, f.attentionThreshold)].push(q);
     const s = span(e.source);
+    if (s.end > s.start && q.end > q.start) links.push({ query: q, source: s });
     if (!sourceSeen.has(e.source) && s.end > s.start) {
       sourceSeen.add(e.source);
       sources.push(s);
@@ -120,7 +128,14 @@ export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenByte
   }
   sources.sort((x, y) => x.start - y.start);
   hits.sort((x, y) => x.start - y.start);
-  return { queries, sources, hits, hints: mergeHints(hints), shown, total: a.events.length };
+  return { queries, sources, links, hits, hints: mergeHints(hints), shown, total: a.events.length };
+}
+
+function trimWhitespace(text: string, r: OffsetRange): OffsetRange {
+  let { start, end } = r;
+  while (start < end && /\s/.test(text[start])) start++;
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  return { start, end };
 }
 
 /** Several queries in one word share its end: one hint there, the texts joined. */

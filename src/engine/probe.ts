@@ -1,4 +1,4 @@
-// The repeated-random-token probe (DESIGN.md §4). The PRNG is mulberry32 so that the training
+// The repeated-random-token probe (docs/definitions.md). The PRNG is mulberry32 so that the training
 // pipeline (training/probe.py) draws exactly the same probe tokens from the same seed.
 import type { InferenceBackend } from './backend';
 import { logSoftmaxAt } from './numeric';

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { INTENSITY_BUCKETS, planOverlay, type EventFilter, type OffsetRange, type OverlayPlan } from '../engine/overlay';
 import type { DocumentAnalysis } from './analysisController';
+import { readSettings } from './config';
 
 export interface PaintedOverlay {
   plan: OverlayPlan;
@@ -14,6 +15,14 @@ export interface PaintedOverlay {
   /** Document offset of the analysed text, and the document version the plan refers to. */
   baseOffset: number;
   version: number;
+  /** Sources whose border is shown now (they follow the cursor line). */
+  sourcesShown: OffsetRange[];
+}
+
+function uniqueRanges(rs: OffsetRange[]): OffsetRange[] {
+  const byStart = new Map<number, OffsetRange>();
+  for (const r of rs) byStart.set(r.start, r);
+  return [...byStart.values()].sort((x, y) => x.start - y.start);
 }
 
 export class OverlayPainter implements vscode.Disposable {
@@ -62,12 +71,32 @@ export class OverlayPainter implements vscode.Disposable {
     const doc = editor.document;
     const range = (r: OffsetRange) => new vscode.Range(doc.positionAt(d.baseOffset + r.start), doc.positionAt(d.baseOffset + r.end));
     plan.queries.forEach((rs, b) => editor.setDecorations(this.queryTypes[b], rs.map(range)));
-    editor.setDecorations(this.sourceType, plan.sources.map(range));
     editor.setDecorations(this.hitType, plan.hits.map(range));
     this.paintCount++;
     const prev = this.painted.get(uri);
-    this.painted.set(uri, { plan, seq: d.seq, count: (prev?.seq === d.seq ? prev.count : 0) + 1, baseOffset: d.baseOffset, version: d.version });
+    const painted = { plan, seq: d.seq, count: (prev?.seq === d.seq ? prev.count : 0) + 1, baseOffset: d.baseOffset, version: d.version, sourcesShown: [] };
+    this.painted.set(uri, painted);
+    this.paintSources(editor);
     this.changed.fire(uri);
+  }
+
+  /**
+   * The dashed borders of the sources B: detail, shown where the eye is. With inline hints on the
+   * cursor line (the default), only the sources of the events on that line; with `all`, every
+   * source; with `off`, none (hovers and the panel still name them).
+   */
+  paintSources(editor: vscode.TextEditor): void {
+    const p = this.painted.get(editor.document.uri.toString());
+    if (!p || p.version !== editor.document.version) return;
+    const doc = editor.document;
+    const at = (o: number) => doc.positionAt(p.baseOffset + o);
+    const mode = readSettings().inlineHints;
+    const line = editor.selection.active.line;
+    const shown = mode === 'all' ? p.plan.sources
+      : mode === 'off' ? []
+      : uniqueRanges(p.plan.links.filter((l) => at(l.query.start).line <= line && line <= at(l.query.end).line).map((l) => l.source));
+    p.sourcesShown = shown;
+    editor.setDecorations(this.sourceType, shown.map((r) => new vscode.Range(at(r.start), at(r.end))));
   }
 
   clearEditor(editor: vscode.TextEditor): void {

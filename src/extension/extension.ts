@@ -16,7 +16,7 @@ import { StatusBar } from './statusBar';
 export interface ExtensionApi {
   /** For the end-to-end tests: what was painted, and a way to slow inference down. */
   _test: {
-    painted(uri: string): { seq: number; count: number; shown: number; total: number; queries: [number, number][][]; sources: [number, number][]; hits: [number, number][]; hints: { at: number; queryStart: number; text: string; label: string }[] } | undefined;
+    painted(uri: string): { seq: number; count: number; shown: number; total: number; queries: [number, number][][]; sources: [number, number][]; sourcesShown: [number, number][]; hits: [number, number][]; hints: { at: number; queryStart: number; text: string; label: string }[] } | undefined;
     /** Inlay hints shown now for an open document: document offset and label. */
     hints(uri: string): { offset: number; label: string }[];
     status(): { main: string; events: string | null; state: string };
@@ -160,7 +160,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         if (!p) return undefined;
         return {
           seq: p.seq, count: p.count, shown: p.plan.shown.length, total: p.plan.total, queries: p.plan.queries.map(toPairs),
-          sources: toPairs(p.plan.sources), hits: toPairs(p.plan.hits), hints: p.plan.hints.map((h) => ({ at: h.at, queryStart: h.query.start, text: h.text, label: h.label })),
+          sources: toPairs(p.plan.sources), sourcesShown: toPairs(p.sourcesShown), hits: toPairs(p.plan.hits), hints: p.plan.hints.map((h) => ({ at: h.at, queryStart: h.query.start, text: h.text, label: h.label })),
         };
       },
       hints: (uri) => {

@@ -1,5 +1,6 @@
 // The predicted successor `→B` of painted events, as inlay hints placed after the word holding
-// the repeated token. By default only on the cursor's line: detail where the eye is.
+// the repeated token. By default only on the cursor's line: detail where the eye is (the painter
+// shows the sources' borders by the same rule).
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import type { OverlayPainter } from './decorations';
@@ -18,10 +19,15 @@ export class SuccessorHints implements vscode.InlayHintsProvider, vscode.Disposa
         const line = e.selections[0]?.active.line ?? -1;
         if (this.cursorLines.get(uri) === line) return;
         this.cursorLines.set(uri, line);
-        if (readSettings().inlineHints === 'cursorLine' && painter.painted.has(uri)) this.changed.fire();
+        if (readSettings().inlineHints === 'cursorLine' && painter.painted.has(uri)) {
+          painter.paintSources(e.textEditor);
+          this.changed.fire();
+        }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('inductionLens.inlineHints')) this.changed.fire();
+        if (!e.affectsConfiguration('inductionLens.inlineHints')) return;
+        for (const editor of vscode.window.visibleTextEditors) painter.paintSources(editor);
+        this.changed.fire();
       }),
     );
   }

@@ -150,8 +150,9 @@ async function main() {
   try {
     if (only !== 'ui') results.push(...(await hostTests(browser)).map((r) => ({ ...r, name: `host: ${r.name}` })));
     if (only !== 'host') {
-      const { uiTests } = await import('./ui.mjs');
+      const { uiTests, realFileTests } = await import('./ui.mjs');
       results.push(...(await uiTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
+      results.push(...(await realFileTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
     }
   } catch (e) {
     results.push({ name: 'harness', ok: false, error: e.stack ?? String(e) });

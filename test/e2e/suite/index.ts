@@ -110,13 +110,23 @@ test('Show Induction Attention paints the events that matter, and all events on 
   const strong = r.analysis.events.filter((e: Ev) => e.attention >= 0.3);
   const matter = strong.filter((e: Ev) => (gainOf(e) ?? -1) >= 1);
   assert.ok(strong.every((e: Ev) => gainOf(e) === null || Math.abs(gainOf(e)! - 1) > 0.01), 'no fixture gain sits on the threshold');
-  const docSpan = (e: Ev) => [prefix.length + d.analysis.tokens.starts[e.query], prefix.length + d.analysis.tokens.ends[e.query]];
+  // A token's span in the document, less the whitespace it carries (the overlay draws words).
+  const trimmed = (i: number) => {
+    let s0 = prefix.length + d.analysis.tokens.starts[i];
+    let e0 = prefix.length + d.analysis.tokens.ends[i];
+    const all = doc.getText();
+    while (s0 < e0 && /\s/.test(all[s0])) s0++;
+    while (e0 > s0 && /\s/.test(all[e0 - 1])) e0--;
+    return [s0, e0];
+  };
+  const docSpan = (e: Ev) => trimmed(e.query);
   const paintedQueries = (p: typeof painted) => p.queries.flat().map(([s, e]) => [d.baseOffset + s, d.baseOffset + e]).sort((a, b) => a[0] - b[0]);
   assert.ok(matter.length > 5 && matter.length < strong.length, `the fixture text has events that matter (${matter.length} of ${strong.length})`);
-  assert.deepEqual(paintedQueries(painted), matter.map(docSpan));
+  assert.deepEqual(paintedQueries(painted), matter.map(docSpan).filter(([s0, e0]: number[]) => e0 > s0));
   assert.equal(painted.shown, matter.length);
   assert.equal(painted.total, r.analysis.events.length);
-  const expectSources = (evs: Ev[]) => [...new Set<number>(evs.map((e) => e.source))].sort((a, b) => a - b).map((i) => d.analysis.tokens.starts[i]);
+  const expectSources = (evs: Ev[]) => [...new Set<number>(evs.map((e) => e.source))].sort((a, b) => a - b)
+    .map(trimmed).filter(([s0, e0]: number[]) => e0 > s0).map(([s0]) => s0 - d.baseOffset);
   assert.deepEqual(painted.sources.map(([s]) => s), expectSources(matter));
   assert.ok(painted.hits.length > 0 && painted.hints.length > 0, 'hits and hints are painted');
   assert.equal(t.status().events, `$(filter) ${matter.length} of ${r.analysis.events.length} events`);
@@ -131,7 +141,7 @@ test('Show Induction Attention paints the events that matter, and all events on 
     const p = t.painted(doc.uri.toString());
     return p && p.shown === strong.length ? p : undefined;
   });
-  assert.deepEqual(paintedQueries(all), strong.map(docSpan));
+  assert.deepEqual(paintedQueries(all), strong.map(docSpan).filter(([s0, e0]: number[]) => e0 > s0));
   assert.deepEqual(all.sources.map(([s]) => s), expectSources(strong));
   assert.equal(t.status().events, `$(filter) ${strong.length} of ${r.analysis.events.length} events`);
   assert.equal(await vscode.commands.executeCommand('inductionLens.toggleEventFilter'), 'matter');
@@ -185,14 +195,14 @@ test('edits before the analysed text move the overlay; edits inside clear it', a
   const before = t.analysis(uri)!;
   assert.ok(before, 'analysis from the first test is still there');
   const base = before.baseOffset;
-  const paintedStarts = new Set(t.painted(uri)!.queries.flat().map(([qs]) => qs));
-  const firstQuery = before.analysis.events.find((e) => paintedStarts.has(before.analysis.tokens.starts[e.query]))!;
-  const word = doc.getText(new vscode.Range(doc.positionAt(base + before.analysis.tokens.starts[firstQuery.query]), doc.positionAt(base + before.analysis.tokens.ends[firstQuery.query])));
+  const [qs0, qe0] = t.painted(uri)!.queries.flat().sort((x, y) => x[0] - y[0])[0];
+  const word = doc.getText(new vscode.Range(doc.positionAt(base + qs0), doc.positionAt(base + qe0)));
+  const firstQuery = { query: before.analysis.tokens.starts.findIndex((st, i) => st <= qs0 && qs0 < before.analysis.tokens.ends[i]) };
   await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'INSERTED '));
   const moved = t.analysis(uri)!;
   assert.equal(moved.baseOffset, base + 'INSERTED '.length);
   const p = t.painted(uri)!;
-  const [s, e] = p.queries.flat().find(([qs]) => qs === before.analysis.tokens.starts[firstQuery.query])!;
+  const [s, e] = p.queries.flat().find(([qs]) => qs === qs0)!;
   assert.equal(doc.getText(new vscode.Range(doc.positionAt(moved.baseOffset + s), doc.positionAt(moved.baseOffset + e))), word);
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(moved.baseOffset + s + 1));
   assert.ok(hoverText(hovers).includes(`id ${before.analysis.tokens.ids[firstQuery.query]} `), 'hover follows the moved text');
@@ -447,7 +457,8 @@ test('labels are characters: é, 本, 한 and emoji never show as U+FFFD; highli
     for (const h of hints) {
       assert.ok(!h.label.includes('\uFFFD'), `hint ${h.label}`);
       assert.ok(bounds.has(h.offset), `hint at ${h.offset} sits between characters`);
-      assert.ok(!/[\p{L}\p{N}_]/u.test(text.slice(h.offset, h.offset + 1)), `hint at ${h.offset} does not split a word: "${text.slice(h.offset - 3, h.offset)}|${text.slice(h.offset, h.offset + 3)}"`);
+      const W = (c: string) => /[\p{L}\p{N}\p{M}_]/u.test(c);
+      assert.ok(!(W(text.slice(h.offset - 1, h.offset)) && W(text.slice(h.offset, h.offset + 1))), `hint at ${h.offset} is not inside a word: "${text.slice(h.offset - 3, h.offset)}|${text.slice(h.offset, h.offset + 3)}"`);
     }
   } finally {
     await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
@@ -479,11 +490,17 @@ test('inline hints: on the cursor line by default, after whole words; all or off
         return hs.length && hs.every((h) => doc.positionAt(h.offset).line === line) ? hs : undefined;
       });
       assert.equal(shown.length, p.hints.filter((h) => doc.positionAt(h.at).line === line).length, 'every hint of the cursor line, no other');
+      // The sources' borders follow the cursor line too: those of this line's events only.
+      const srcs = t.painted(uri)!.sourcesShown;
+      assert.ok(srcs.length > 0 && srcs.length < p.sources.length, `${srcs.length} of ${p.sources.length} source borders shown on line ${line}`);
+      assert.ok(srcs.every(([s0]) => p.sources.some(([s1]) => s1 === s0)));
     }
     await setting('inlineHints', 'all');
     assert.equal(t.hints(uri).length, p.hints.length);
+    await waitFor('all source borders', () => t.painted(uri)!.sourcesShown.length === p.sources.length);
     await setting('inlineHints', 'off');
     assert.equal(t.hints(uri).length, 0);
+    await waitFor('no source borders', () => t.painted(uri)!.sourcesShown.length === 0);
   } finally {
     await setting('inlineHints', 'cursorLine');
     await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
