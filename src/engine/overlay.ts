@@ -44,8 +44,8 @@ export interface OverlayPlan {
   queries: OffsetRange[][];
   /** Source tokens B that an induction head attends to. */
   sources: OffsetRange[];
-  /** Each painted query with its source, so the editor can show the sources of the events on one
-   *  line only. */
+  /** Each painted event's query token (its whole span) with its drawn source, so the editor can
+   *  show the sources of the events on one line only. */
   links: { query: OffsetRange; source: OffsetRange }[];
   /** Tokens that really are the predicted B (hits). */
   hits: OffsetRange[];
@@ -103,7 +103,7 @@ export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenByte
     const q = span(e.query);
     if (q.end > q.start) queries[bucketOf(e.attention, f.attentionThreshold)].push(q);
     const s = span(e.source);
-    if (s.end > s.start && q.end > q.start) links.push({ query: q, source: s });
+    if (s.end > s.start) links.push({ query: { start: starts[e.query], end: ends[e.query] }, source: s });
     if (!sourceSeen.has(e.source) && s.end > s.start) {
       sourceSeen.add(e.source);
       sources.push(s);
