@@ -7,9 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { fileURLToPath } from 'url';
+import { ensureBuilt } from './ensure-built.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+ensureBuilt();
 const E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
 const REPS = Number(process.env.IL_BENCH_REPS ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

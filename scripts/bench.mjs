@@ -8,9 +8,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { lagProbe } from './lag-probe.mjs';
+import { ensureBuilt } from './ensure-built.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+ensureBuilt();
 const E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
 const ort = require('onnxruntime-node');
 const MODEL = process.env.IL_BENCH_MODEL ?? path.join(ROOT, 'media', 'models', 'attn-only-2l');

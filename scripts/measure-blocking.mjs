@@ -4,6 +4,7 @@
 import * as path from 'path';
 import { createRequire } from 'module';
 import { lagProbe } from './lag-probe.mjs';
+import { ensureBuilt } from './ensure-built.mjs';
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -27,6 +28,7 @@ for (let i = 0; i < 10; i++) {
   await new Promise((r) => setTimeout(r, 5));
   inThread = Math.max(inThread, stop());
 }
+ensureBuilt();
 const { WorkerPool } = require(path.join(ROOT, 'dist-test', 'support', 'workerPool.js'));
 const pool = new WorkerPool(path.join(ROOT, 'dist', 'worker.js'));
 const backend = await pool.backend(model);

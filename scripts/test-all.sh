@@ -13,6 +13,7 @@ step() {
 step "type check" npx tsc -p tsconfig.json
 step "type check (engine without DOM)" npx tsc -p tsconfig.engine.json
 step "layers" node scripts/check-layers.mjs
+step "Python imports installed by setup" /usr/bin/python3 scripts/check-python-deps.py
 step "build" node scripts/build.mjs
 step "build tests" node scripts/build.mjs --tests
 step "package" node scripts/package.mjs
