@@ -12,6 +12,7 @@ import { describeError, ModelManager } from './modelManager';
 import { PanelManager } from './panel';
 import { selectModel } from './selectModel';
 import { StatusBar } from './statusBar';
+import { WorkerCrashError } from '../worker/client';
 
 export interface ExtensionApi {
   /** For the end-to-end tests: what was painted, and a way to slow inference down. */
@@ -24,6 +25,8 @@ export interface ExtensionApi {
     analysis(uri: string): DocumentAnalysis | undefined;
     paintCount(): number;
     setForwardDelay(ms: number): void;
+    /** Ends the inference worker as a crash would, right after the next forward pass is sent. */
+    killWorkerOnNextForward(): void;
     lastError(): string | null;
     panel: PanelManager;
     activationMs: number;
@@ -84,7 +87,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     } catch (e) {
       lastError = describeError(e);
       log.appendLine(`analysis failed: ${lastError}`);
-      if (opts.interactive) {
+      // A dead worker was already announced by one notification (ModelManager).
+      if (opts.interactive && !(e instanceof WorkerCrashError)) {
         const open = 'Open Settings';
         void vscode.window.showErrorMessage(`Induction Lens: ${lastError}`, ...(lastError.includes('model') ? [open] : [])).then((c) => {
           if (c === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'inductionLens.modelPath');
@@ -172,6 +176,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       analysis: (uri) => controller.get(uri),
       paintCount: () => painter.paintCount,
       setForwardDelay: (ms) => (models.forwardDelayMs = ms),
+      killWorkerOnNextForward: () => (models.killWorkerOnNextForward = true),
       lastError: () => lastError,
       panel,
       activationMs,

@@ -13,6 +13,8 @@ export class ModelManager implements vscode.Disposable {
   private readonly cache: ProbeCache;
   /** Extra latency per forward pass, for tests of stale results (never set by users). */
   forwardDelayMs = 0;
+  /** Tests: end the worker right after the next forward pass is sent, as a crash would. */
+  killWorkerOnNextForward = false;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {
     this.cache = new ProbeCache(context.globalStorageUri.fsPath);
@@ -30,7 +32,15 @@ export class ModelManager implements vscode.Disposable {
   }
 
   get workerPool(): WorkerPool {
-    if (!this.pool) this.pool = new WorkerPool(path.join(this.context.extensionPath, 'dist', 'worker.js'));
+    if (!this.pool) {
+      this.pool = new WorkerPool(path.join(this.context.extensionPath, 'dist', 'worker.js'));
+      this.pool.onCrash = (message) => {
+        // The model lived in the dead worker: the next request loads it again, with progress.
+        this.current = null;
+        this.log.appendLine(message);
+        void vscode.window.showWarningMessage(`Induction Lens: ${message}.`);
+      };
+    }
     return this.pool;
   }
 
@@ -70,7 +80,12 @@ export class ModelManager implements vscode.Disposable {
     backend.forward = async (req) => {
       const delay = this.forwardDelayMs;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      return original(req);
+      const result = original(req);
+      if (this.killWorkerOnNextForward) {
+        this.killWorkerOnNextForward = false;
+        void this.workerPool.killForTest();
+      }
+      return result;
     };
     return backend;
   }

@@ -18,7 +18,9 @@ export type ToWorker =
     }
   | { type: 'unload'; requestId: number; modelDir: string }
   | { type: 'circuits'; requestId: number; modelDir: string; previousHead: HeadRef; inductionHead: HeadRef }
-  | { type: 'ping'; requestId: number };
+  | { type: 'ping'; requestId: number }
+  /** Only honoured by a worker started with test hooks: ends it as a crash or running out of memory would. */
+  | { type: 'crashForTest'; requestId: number; how: 'exit' | 'oom' };
 
 export type FromWorker =
   | { type: 'loaded'; requestId: number; loadMs: number }

@@ -1,47 +1,93 @@
 // Host side of the inference worker: an InferenceBackend whose forward passes run in a
 // worker_threads worker. Results of requests older than the current generation are dropped.
+import * as os from 'os';
 import { Worker } from 'worker_threads';
 import { EngineError, StaleRequestError } from '../engine/errors';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import type { HeadRef, PanelCircuits } from '../protocol/panel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 
+/** A request failed because the worker died; the pool has already said so (onCrash). */
+export class WorkerCrashError extends EngineError {}
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
 
+export interface WorkerOptions {
+  /** V8 heap limit of the worker: a hostile file that exhausts it ends the worker, not the host. */
+  maxHeapMb?: number;
+  /** Lets tests make the worker fail on purpose (never set by the extension). */
+  testHooks?: boolean;
+}
+
+/** The heap a worker may use: a quarter of the machine's memory, at most 4 GB (model weights live
+ *  in array buffers outside this heap). */
+export function defaultWorkerHeapMb(): number {
+  return Math.max(512, Math.min(4096, Math.floor(os.totalmem() / 4 / 2 ** 20)));
+}
+
+/**
+ * The inference worker, started on first use and started again after it dies (a crash, or its
+ * heap limit): requests in flight then fail with one clear message, `onCrash` hears about it once,
+ * and the next request runs in a fresh worker.
+ */
 export class WorkerPool {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private dead: Error | null = null;
+  private terminated = false;
+  /** How many workers have died so far (a model loaded in a dead worker must be loaded again). */
+  crashes = 0;
   /** Raised by callers when new work supersedes everything in flight. */
   generation = 0;
+  /** Called once per dead worker with what happened. */
+  onCrash: (message: string) => void = () => undefined;
 
-  constructor(workerScript: string) {
-    this.worker = new Worker(workerScript);
-    this.worker.on('message', (m: FromWorker) => {
-      const p = this.pending.get(m.requestId);
+  constructor(private readonly workerScript: string, private readonly options: WorkerOptions = {}) {}
+
+  private start(): Worker {
+    const w = new Worker(this.workerScript, {
+      resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? defaultWorkerHeapMb() },
+      workerData: { testHooks: this.options.testHooks === true },
+    });
+    w.on('message', (m: FromWorker) => {
+      const p = this.pending.get(m?.requestId);
       if (!p) return;
       this.pending.delete(m.requestId);
       if (m.type === 'error') p.reject(new EngineError(m.message));
       else p.resolve(m);
     });
-    const fail = (e: Error) => {
-      this.dead = e;
-      for (const p of this.pending.values()) p.reject(new EngineError(`the inference worker stopped: ${e.message}`));
+    let reported = false;
+    const died = (why: string) => {
+      if (reported || this.worker !== w) return;
+      reported = true;
+      this.worker = null;
+      if (this.terminated) return;
+      this.crashes++;
+      const message = `the inference worker stopped (${why}); it has been restarted: run the analysis again`;
+      for (const p of this.pending.values()) p.reject(new WorkerCrashError(message));
       this.pending.clear();
+      this.onCrash(message);
     };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    w.on('error', (e: Error & { code?: string }) => died(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : e.message));
+    w.on('exit', (code) => died(`exit code ${code}`));
+    this.worker = w;
+    return w;
   }
 
   request(msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
-    if (this.dead) return Promise.reject(new EngineError(`the inference worker stopped: ${this.dead.message}`));
+    if (this.terminated) return Promise.reject(new EngineError('the inference worker was shut down'));
+    const w = this.worker ?? this.start();
     const requestId = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(requestId, { resolve, reject });
-      this.worker.postMessage({ ...msg, requestId } as ToWorker, transfer);
+      w.postMessage({ ...msg, requestId } as ToWorker, transfer);
     });
+  }
+
+  /** Ends the worker as a crash would (for tests): requests in flight fail, the next one restarts it. */
+  async killForTest(): Promise<void> {
+    await this.worker?.terminate();
   }
 
   /** A backend for one model folder; loads the model in the worker. */
@@ -58,8 +104,12 @@ export class WorkerPool {
   }
 
   async terminate(): Promise<void> {
-    this.dead = new Error('terminated');
-    await this.worker.terminate();
+    this.terminated = true;
+    const w = this.worker;
+    this.worker = null;
+    for (const p of this.pending.values()) p.reject(new EngineError('the inference worker was shut down'));
+    this.pending.clear();
+    await w?.terminate();
   }
 }
 

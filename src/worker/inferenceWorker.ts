@@ -6,7 +6,7 @@
 // forward pass with attentions (median 26 ms) delayed a 1 ms timer on the same thread by up to
 // 30 ms; with the forward pass in this worker the timer's worst delay was 4.5 ms. Every extension shares the
 // extension host's thread, so inference lives here.
-import { parentPort } from 'worker_threads';
+import { parentPort, workerData } from 'worker_threads';
 import { EngineError } from '../engine/errors';
 import { readModelFolder } from '../engine/manifest';
 import { OrtModel } from './ortModel';
@@ -43,6 +43,11 @@ async function handle(msg: ToWorker): Promise<void> {
       case 'ping':
         post({ type: 'pong', requestId: msg.requestId });
         return;
+      case 'crashForTest':
+        if (!(workerData as { testHooks?: boolean } | null)?.testHooks) throw new EngineError('test hooks are off');
+        if (msg.how === 'exit') process.exit(3);
+        exhaustHeap();
+        return;
       case 'load': {
         const t0 = performance.now();
         await model(msg.modelDir, msg.threads);
@@ -77,6 +82,12 @@ async function handle(msg: ToWorker): Promise<void> {
     const message = e instanceof EngineError ? e.message : `inference failed: ${(e as Error).message}`;
     post({ type: 'error', requestId: msg.requestId, message });
   }
+}
+
+/** Allocates until the heap limit ends this worker (tests of the host surviving it). */
+function exhaustHeap(): never {
+  const hoard: number[][] = [];
+  for (;;) hoard.push(new Array(1 << 20).fill(hoard.length + 0.5));
 }
 
 // Messages are handled one at a time, in order, so a burst of stale requests is skipped cheaply.

@@ -507,6 +507,21 @@ test('inline hints: on the cursor line by default, after whole words; all or off
   }
 });
 
+test('the inference worker dies mid-analysis: one clear message, and the next analysis works', async () => {
+  const t = await api();
+  const editor = await openFixture('repeated.txt');
+  const doc = editor.document;
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(300));
+  t.killWorkerOnNextForward();
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  assert.match(t.lastError() ?? '', /the inference worker stopped \(exit code \d+\); it has been restarted/);
+  assert.equal(t.status().state, 'error');
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  assert.equal(t.lastError(), null, 'the next request runs in a fresh worker');
+  assert.ok(t.analysis(doc.uri.toString())!.analysis.events.length > 0);
+  assert.equal(t.status().state, 'idle');
+});
+
 test('Clear removes the overlay', async () => {
   const t = await api();
   const editor = await openFixture('repeated.txt');

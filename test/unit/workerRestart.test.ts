@@ -1,0 +1,47 @@
+// A worker that dies (it exits, or its heap limit ends it) is replaced: the request in flight fails
+// with one clear message, the pool reports it once, and the next request works. The real worker
+// bundle (dist/worker.js) and the bundled model run here.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'path';
+import { WorkerCrashError, WorkerPool } from '../../src/worker/client';
+import { MODEL_DIR, ROOT } from '../support/fixtures';
+
+const WORKER = path.join(ROOT, 'dist', 'worker.js');
+const ids = Int32Array.from([0, 5, 6, 7, 5, 6]);
+
+for (const how of ['exit', 'oom'] as const) {
+  test(`worker ${how === 'exit' ? 'that exits' : 'out of memory'} mid-request: the request fails clearly, the next works`, { timeout: 60000 }, async () => {
+    const pool = new WorkerPool(WORKER, { testHooks: true, maxHeapMb: 64 });
+    const crashes: string[] = [];
+    pool.onCrash = (m) => crashes.push(m);
+    try {
+      const backend = await pool.backend(MODEL_DIR);
+      const before = await backend.forward({ ids, batch: 1, seq: ids.length, wantAttentions: false });
+      // A forward pass queued behind the crash: both fail with the same clear message.
+      const crash = pool.request({ type: 'crashForTest', how });
+      const inFlight = backend.forward({ ids, batch: 1, seq: ids.length, wantAttentions: false });
+      for (const p of [crash, inFlight]) {
+        await assert.rejects(p, (e: Error) => e instanceof WorkerCrashError && /inference worker stopped \((exit code \d+|it ran out of memory)\); it has been restarted/.test(e.message));
+      }
+      assert.equal(crashes.length, 1, 'one report per dead worker');
+      if (how === 'oom') assert.match(crashes[0], /ran out of memory/);
+      assert.equal(pool.crashes, 1);
+      // The next request starts a fresh worker, which loads the model again.
+      const after = await (await pool.backend(MODEL_DIR)).forward({ ids, batch: 1, seq: ids.length, wantAttentions: false });
+      assert.deepEqual(Array.from(after.logits.subarray(0, 50)), Array.from(before.logits.subarray(0, 50)));
+    } finally {
+      await pool.terminate();
+    }
+  });
+}
+
+test('a worker without test hooks refuses the crash request', async () => {
+  const pool = new WorkerPool(WORKER);
+  try {
+    await assert.rejects(pool.request({ type: 'crashForTest', how: 'exit' }), /test hooks are off/);
+    assert.equal((await pool.request({ type: 'ping' })).type, 'pong');
+  } finally {
+    await pool.terminate();
+  }
+});
