@@ -10,7 +10,7 @@ const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode', 
 
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/worker/inferenceWorker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', format: 'iife', entryPoints: { main: 'webview/main.ts' }, outdir: 'dist/webview' },
 ];
 

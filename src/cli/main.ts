@@ -5,12 +5,17 @@ import { EngineError } from '../engine/errors';
 import { openModel } from '../engine/model';
 import { OrtModel } from '../worker/ortModel';
 import { ModelSession } from '../engine/session';
+import { textBudget } from '../engine/analysis';
 import { analysisJson, circuitsText, headsTable, analysisTable } from './format';
 import { circuitsUnavailableReason, computeCircuits } from '../engine/circuits';
 import { readSafetensors } from '../engine/safetensors';
 
+/** The same default as the extension's inductionLens.maxTokens setting, and the same maximum. */
+export const DEFAULT_MAX_TOKENS = 2048;
+export const MAX_MAX_TOKENS = 8192;
+
 const USAGE = `usage:
-  induction-lens analyze FILE [--model DIR] [--json] [--top-k K] [--induction-threshold X]
+  induction-lens analyze FILE [--model DIR] [--json] [--top-k K] [--induction-threshold X] [--max-tokens N]
   induction-lens heads [--model DIR] [--json]
   induction-lens circuits [--model DIR] --json`;
 
@@ -23,6 +28,7 @@ interface Args {
   json: boolean;
   topK: number;
   threshold: number;
+  maxTokens: number;
 }
 
 export function defaultModelDir(): string {
@@ -34,7 +40,7 @@ export function parseArgs(argv: string[]): Args {
   if (!command || !['analyze', 'heads', 'circuits'].includes(command)) {
     throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   }
-  const args: Args = { command, model: defaultModelDir(), json: false, topK: 0, threshold: 0.4 };
+  const args: Args = { command, model: defaultModelDir(), json: false, topK: 0, threshold: 0.4, maxTokens: DEFAULT_MAX_TOKENS };
   const value = (i: number, flag: string) => {
     if (i >= rest.length || rest[i].startsWith('--')) throw new UsageError(`${flag} needs a value`);
     return rest[i];
@@ -51,6 +57,10 @@ export function parseArgs(argv: string[]): Args {
       const t = Number(value(++i, a));
       if (!Number.isFinite(t) || t < 0 || t > 1) throw new UsageError('--induction-threshold must be a number from 0 to 1');
       args.threshold = t;
+    } else if (a === '--max-tokens') {
+      const n = Number(value(++i, a));
+      if (!Number.isInteger(n) || n < 16 || n > MAX_MAX_TOKENS) throw new UsageError(`--max-tokens must be an integer from 16 to ${MAX_MAX_TOKENS}`);
+      args.maxTokens = n;
     } else if (a.startsWith('--')) throw new UsageError(`unknown flag ${a}`);
     else if (command === 'analyze' && args.file === undefined) args.file = a;
     else throw new UsageError(`unexpected argument "${a}"`);
@@ -60,24 +70,41 @@ export function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** Reads a text file as UTF-8, refusing binary content and other encodings. */
-export function readTextFile(file: string): string {
+/**
+ * Reads the start of a text file as UTF-8: at most `maxBytes` (a huge file is never read whole),
+ * refusing what is not a regular file, binary content and other encodings. `cut` says whether
+ * the file went on past what was read.
+ */
+export function readTextFile(file: string, maxBytes = Infinity): { text: string; cut: boolean } {
   let buf: Buffer;
+  let size: number;
   try {
-    buf = fs.readFileSync(file);
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new EngineError(`${file}: is not a regular file`);
+    size = st.size;
+    const fd = fs.openSync(file, 'r');
+    try {
+      buf = Buffer.alloc(Math.min(size, maxBytes));
+      buf = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
+    if (e instanceof EngineError) throw e;
     throw new EngineError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (buf.includes(0)) throw new EngineError(`${file}: looks binary (contains NUL bytes)`);
+  const cut = buf.length < size;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    // A cut may end inside a character: `stream` leaves its first bytes out instead of failing.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf, { stream: cut });
   } catch {
     throw new EngineError(`${file}: is not valid UTF-8 text`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim().length === 0) throw new EngineError(`${file}: is empty (nothing to analyse)`);
-  return text;
+  return { text, cut };
 }
 
 async function run(args: Args): Promise<string> {
@@ -88,13 +115,18 @@ async function run(args: Args): Promise<string> {
     const weights = readSafetensors(model.folder.weightsPath);
     return circuitsText(computeCircuits(weights, model.folder.manifest)) + '\n';
   }
-  const text = args.command === 'analyze' ? readTextFile(args.file!) : '';
+  // Read no more of the file than the analysis can use (3 UTF-8 bytes per UTF-16 unit at most).
+  const file = args.command === 'analyze' ? readTextFile(args.file!, 3 * textBudget(model.tokenizer, args.maxTokens)) : null;
+  const text = file?.text ?? '';
   const backend = await OrtModel.load(model.folder);
   const session = new ModelSession(model, backend);
   try {
     const probe = await session.probe();
     if (args.command === 'heads') return headsTable(session, probe, args.threshold, args.json);
-    const a = await session.analyze(text, { inductionThreshold: args.threshold, topK: Math.max(args.topK, 1), keepAttentions: false });
+    const a = await session.analyze(text, { inductionThreshold: args.threshold, topK: Math.max(args.topK, 1), keepAttentions: false, maxTokens: args.maxTokens });
+    if (a.cutBy || file?.cut) {
+      process.stderr.write(`induction-lens: analysed the first ${a.tokens.ids.length} tokens (${a.analysedLength} characters) of ${args.file}; the rest was cut (--max-tokens ${args.maxTokens})\n`);
+    }
     await session.ablate(a);
     return args.json ? JSON.stringify(analysisJson(session, a, args.topK)) + '\n' : analysisTable(session, a, text, args.topK);
   } finally {
@@ -123,10 +155,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`induction-lens: ${msg.replace(/\s*\n\s*/g, ' ')}\n`);
     return 2;
   }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

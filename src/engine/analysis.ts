@@ -68,6 +68,9 @@ export interface Analysis {
   ablationGain: (number | null)[] | null;
   /** Characters of the text covered by the analysed tokens (less than its length when cut). */
   analysedLength: number;
+  /** Why the text was cut, if it was: the token limit, or the memory the attention patterns of
+   *  more windows would need. */
+  cutBy: 'maxTokens' | 'memory' | null;
 }
 
 export interface AnalyzeOptions {
@@ -83,6 +86,45 @@ export interface AnalyzeOptions {
   keepAttentions?: boolean;
   /** Analyse at most this many tokens; the rest of the text is left out (see analysedLength). */
   maxTokens?: number;
+  /** Bytes the kept attention tensors may take (default ATTENTION_BUDGET_BYTES); text that would
+   *  need more windows is cut. */
+  attentionBudgetBytes?: number;
+}
+
+/** Default memory for the attention patterns kept of one analysis ([L, H, S, S] float32 per
+ *  window): 2 GiB, about 3 windows (2,045 tokens) of GPT-2 small or 127 of the bundled model. */
+export const ATTENTION_BUDGET_BYTES = 2 * 2 ** 30;
+
+/** A token covers at most this many UTF-16 units of text when the text is cut before tokenizing
+ *  (a hostile vocabulary with longer tokens only gets fewer tokens analysed). */
+const MAX_UNITS_PER_TOKEN = 1024;
+
+const longestToken = new WeakMap<TextTokenizer, number>();
+
+/**
+ * How much of a text can hold `maxTokens` tokens: every token covers at most as many UTF-16 units
+ * as it has bytes. Twice that, so the BPE of the last words before the cut matches the whole
+ * text's; the text is cut here before it is tokenized, so huge texts cost nothing.
+ */
+export function textBudget(tokenizer: TextTokenizer, maxTokens: number): number {
+  let longest = longestToken.get(tokenizer);
+  if (longest === undefined) {
+    longest = 1;
+    for (let id = 0; id < tokenizer.vocabSize; id++) longest = Math.max(longest, tokenizer.bytesOf(id).length);
+    longest = Math.min(longest, MAX_UNITS_PER_TOKEN);
+    longestToken.set(tokenizer, longest);
+  }
+  return 2 * maxTokens * longest + 64;
+}
+
+/** Tokens whose windows' attention patterns fit in `budget` bytes (at least one window). */
+export function tokensWithinAttentionBudget(nTokens: number, dims: Pick<ModelDims, 'nLayers' | 'nHeads' | 'nCtx'>, budget: number): number {
+  const W = dims.nCtx - 1;
+  const S = Math.min(nTokens, W) + 1;
+  const perWindow = dims.nLayers * dims.nHeads * S * S * 4;
+  const windows = Math.max(1, Math.floor(budget / perWindow));
+  if (nTokens <= W) return nTokens;
+  return Math.min(nTokens, W + (windows - 1) * Math.max(1, Math.floor(W / 2)));
 }
 
 /** Windows of n_ctx-1 tokens (BOS takes one position) with half-window stride; every token is
@@ -111,11 +153,26 @@ export async function analyze(
   text: string, tokenizer: TextTokenizer, backend: InferenceBackend, dims: ModelDims,
   heads: HeadScore[], opts: AnalyzeOptions = {},
 ): Promise<Analysis> {
-  let tokens = tokenizer.encode(text);
+  const maxTokens = opts.maxTokens === undefined ? Infinity : Math.max(1, opts.maxTokens);
+  // Cut by characters first: tokenizing a 20 MB file to keep 2,048 tokens would take seconds.
+  let cutText = text;
+  if (Number.isFinite(maxTokens)) {
+    let end = Math.min(text.length, textBudget(tokenizer, maxTokens));
+    const c = text.charCodeAt(end - 1);
+    if (end < text.length && c >= 0xd800 && c <= 0xdbff) end--; // keep surrogate pairs whole
+    cutText = text.slice(0, end);
+  }
+  let tokens = tokenizer.encode(cutText);
   if (tokens.ids.length === 0) throw new EngineError('nothing to analyse: the text is empty');
-  if (opts.maxTokens !== undefined && tokens.ids.length > opts.maxTokens) {
-    const n = Math.max(1, opts.maxTokens);
-    tokens = { ids: tokens.ids.subarray(0, n), starts: tokens.starts.subarray(0, n), ends: tokens.ends.subarray(0, n) };
+  let cutBy: Analysis['cutBy'] = null;
+  const byMemory = opts.keepAttentions === false ? Infinity
+    : tokensWithinAttentionBudget(tokens.ids.length, dims, opts.attentionBudgetBytes ?? ATTENTION_BUDGET_BYTES);
+  const keep = Math.min(maxTokens, byMemory);
+  if (tokens.ids.length > keep) {
+    cutBy = byMemory < maxTokens ? 'memory' : 'maxTokens';
+    tokens = { ids: tokens.ids.subarray(0, keep), starts: tokens.starts.subarray(0, keep), ends: tokens.ends.subarray(0, keep) };
+  } else if (cutText.length < text.length) {
+    cutBy = 'maxTokens';
   }
   const threshold = opts.inductionThreshold ?? 0.4;
   const k = opts.topK ?? 5;
@@ -135,7 +192,7 @@ export async function analyze(
     windows.push({ ...w, attentions: opts.keepAttentions === false ? null : out.attentions });
   }
   events.sort((a, b) => a.query - b.query);
-  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, analysedLength: tokens.ends[N - 1] };
+  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, analysedLength: tokens.ends[N - 1], cutBy };
 }
 
 /** Runs the text again with the induction heads masked (on top of any user mask). */

@@ -33,7 +33,7 @@ export function readSettings(): Settings {
     attentionThreshold: num('attentionThreshold', 0.3, 0, 1),
     minAblationGain: num('minAblationGain', 1, -100, 100),
     inlineHints: hints === 'all' || hints === 'off' ? hints : 'cursorLine',
-    maxTokens: Math.round(num('maxTokens', 2048, 16, 65536)),
+    maxTokens: Math.round(num('maxTokens', 2048, 16, 8192)),
     liveMode: live === 'onType' || live === 'onSave' ? live : 'off',
     debounceMs: Math.round(num('debounceMs', 300, 0, 10000)),
     maxWaitMs: Math.round(num('maxWaitMs', 1500, 0, 60000)),

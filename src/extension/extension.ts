@@ -80,7 +80,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       lastError = null;
       if (result && result.truncatedChars > 0 && opts.interactive) {
         void vscode.window.showInformationMessage(
-          `Induction Lens: analysed the first ${result.analysis.tokens.ids.length} tokens; the last ${result.truncatedChars} characters were not analysed (setting inductionLens.maxTokens).`,
+          `Induction Lens: analysed the first ${result.analysis.tokens.ids.length} tokens; the last ${result.truncatedChars} characters were not analysed (${result.analysis.cutBy === 'memory'
+            ? 'the attention patterns of more text would need more than 2 GB with this model'
+            : 'setting inductionLens.maxTokens'}).`,
         );
       }
       return result;
