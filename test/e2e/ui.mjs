@@ -290,6 +290,32 @@ export async function uiTests(browser) {
       await page.screenshot({ path: path.join(SHOTS, 'panel-tokens.png') });
     });
 
+    await run('panel Events view: the events that matter, strongest first; show all; a row locks its token', async () => {
+      await frame.locator('vscode-tab-header[data-view="events"]').click();
+      const summary = await waitFor('events summary', async () => {
+        const t = await frame.locator('p.events-summary').innerText().catch(() => '');
+        return /(\d+) of (\d+) induction events matter/.exec(t);
+      }, 15000);
+      const [matter, total] = [Number(summary[1]), Number(summary[2])];
+      if (total !== ref.analysis.events.length) throw new Error(`${total} events, the fixture has ${ref.analysis.events.length}`);
+      const rows = frame.locator('tr.event-row');
+      if ((await rows.count()) !== Math.min(500, matter)) throw new Error(`${await rows.count()} rows for ${matter} events that matter`);
+      // Strongest first: the gain column never increases down the table.
+      const gains = (await frame.locator('tr.event-row').evaluateAll((trs) => trs.map((tr) => tr.children[tr.children.length - 2].textContent))).map(Number);
+      if (gains.some((g, i) => i > 0 && g > gains[i - 1])) throw new Error(`gains not descending: ${gains.slice(0, 10)}`);
+      await page.screenshot({ path: path.join(SHOTS, 'panel-events.png') });
+      await frame.locator('#events-show-all').click();
+      await waitFor('all rows', async () => (await rows.count()) === Math.min(500, total));
+      const q = await rows.nth(0).getAttribute('data-query');
+      await rows.nth(0).click();
+      await frame.locator('vscode-tab-header[data-view="tokens"]').click();
+      await waitFor('token locked', async () => (await frame.locator(`.tok.locked[data-i="${q}"]`).count()) === 1);
+      await frame.locator(`.tok[data-i="${q}"]`).click(); // unlock
+      await frame.locator('vscode-tab-header[data-view="events"]').click();
+      await frame.locator('#events-show-all').click();
+      await frame.locator('vscode-tab-header[data-view="tokens"]').click();
+    });
+
     await run('panel Heads view: clicking a head changes the Pattern view', async () => {
       await frame.locator('vscode-tab-header[data-view="heads"]').click();
       await waitFor('head grid', async () => (await frame.locator('td.head-cell').count()) > 0);
