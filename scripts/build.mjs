@@ -19,6 +19,7 @@ if (args.has('--tests')) {
   builds.push({ ...node, sourcemap: true, minify: false, entryPoints: list('test/unit'), outdir: 'dist-test/unit' });
   builds.push({ ...node, sourcemap: true, minify: false, entryPoints: list('test/e2e/suite'), outdir: 'dist-test/e2e/suite' });
   builds.push({ ...node, sourcemap: true, minify: false, entryPoints: list('test/e2e/perf'), outdir: 'dist-test/e2e/perf' });
+  builds.push({ ...node, sourcemap: true, minify: false, entryPoints: list('test/e2e/untrusted'), outdir: 'dist-test/e2e/untrusted' });
   builds.push({ ...node, sourcemap: false, minify: false, entryPoints: ['test/support/workerPool.ts', 'test/support/engineApi.ts'].filter((p) => fs.existsSync(p)), outdir: 'dist-test/support' });
 }
 

@@ -122,8 +122,10 @@ export class AnalysisController implements vscode.Disposable {
     const doc = editor.document;
     const tracked: TrackedRange = { uri: doc.uri.toString(), start: doc.offsetAt(range.start), end: doc.offsetAt(range.end) };
     this.tracked.add(tracked);
-    const dir = this.models.resolveDir(readSettings().modelPath);
+    const setting = readSettings().modelPath;
+    let dir = setting;
     try {
+      dir = this.models.resolveDir(setting);
       for (let attempt = 1; ; attempt++) {
         const r = await this.attempt(doc, tracked, gen, dir);
         if (r !== 'textChanged') return r;

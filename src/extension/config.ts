@@ -19,6 +19,17 @@ export interface Settings {
   showPanel: boolean;
 }
 
+/**
+ * A model setting as it may be used here: in an untrusted workspace only the user's own value
+ * counts (a workspace could point the extension at a folder of its choosing), whatever VS Code's
+ * handling of restricted settings does.
+ */
+export function modelSetting<T>(c: vscode.WorkspaceConfiguration, key: 'modelPath' | 'modelFolders', fallback: T): T {
+  if (vscode.workspace.isTrusted) return c.get<T>(key, fallback) ?? fallback;
+  const v = c.inspect<T>(key)?.globalValue;
+  return v === undefined || v === null ? fallback : v;
+}
+
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('inductionLens');
   const num = (k: string, d: number, lo: number, hi: number) => {
@@ -28,7 +39,7 @@ export function readSettings(): Settings {
   const live = c.get<string>('liveMode', 'off');
   const hints = c.get<string>('inlineHints', 'cursorLine');
   return {
-    modelPath: (c.get<string>('modelPath', '') ?? '').trim(),
+    modelPath: modelSetting<string>(c, 'modelPath', '').trim(),
     inductionThreshold: num('inductionThreshold', 0.4, 0, 1),
     attentionThreshold: num('attentionThreshold', 0.3, 0, 1),
     minAblationGain: num('minAblationGain', 1, -100, 100),

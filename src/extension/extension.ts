@@ -71,6 +71,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     painter.onDidPaint(showPaintedCount),
     vscode.window.onDidChangeActiveTextEditor(showPaintedCount),
     filter.onDidChange(repaintAll),
+    // Trust changes which model settings count: start again from the settings.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      controller.clearAll();
+      status.update(null);
+    }),
   );
 
   const analyse = async (editor: vscode.TextEditor, opts: { preferSelection: boolean; interactive: boolean }) => {

@@ -24,11 +24,17 @@ export class ModelManager implements vscode.Disposable {
     return path.join(this.context.extensionPath, 'media', 'models', 'attn-only-2l');
   }
 
+  /** The folder a model setting names. Relative paths are resolved against the first workspace
+   *  folder, and only in a trusted workspace: an untrusted one must not choose the model. */
   resolveDir(setting: string): string {
     if (!setting) return this.bundledModelDir;
     if (path.isAbsolute(setting)) return setting;
+    if (!vscode.workspace.isTrusted) {
+      throw new EngineError(`the model path ${JSON.stringify(setting)} is relative, and relative paths are resolved against the workspace, which is not trusted: use an absolute path or trust the workspace`);
+    }
     const ws = vscode.workspace.workspaceFolders?.[0];
-    return ws ? path.join(ws.uri.fsPath, setting) : path.resolve(setting);
+    if (!ws) throw new EngineError(`the model path ${JSON.stringify(setting)} is relative and no folder is open: use an absolute path`);
+    return path.join(ws.uri.fsPath, setting);
   }
 
   get workerPool(): WorkerPool {

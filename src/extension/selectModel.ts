@@ -3,6 +3,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readModelFolder } from '../engine/manifest';
+import { modelSetting } from './config';
 import { describeError, type ModelManager } from './modelManager';
 
 const FOLDERS_KEY = 'modelFolders';
@@ -26,15 +27,20 @@ function describe(dir: string): { ok: boolean; text: string } {
 
 export async function selectModel(models: ModelManager, log: vscode.OutputChannel, folderArg?: string): Promise<string | undefined> {
   const config = vscode.workspace.getConfiguration('inductionLens');
-  const current = (config.get<string>('modelPath', '') ?? '').trim();
+  const current = modelSetting<string>(config, 'modelPath', '').trim();
   let setting: string | null | undefined = folderArg;
   if (setting === undefined) {
-    const known = [...new Set([current, ...(config.get<string[]>(FOLDERS_KEY, []) ?? [])].filter((f) => f))];
+    const known = [...new Set([current, ...modelSetting<string[]>(config, FOLDERS_KEY, [])].filter((f) => typeof f === 'string' && f))];
     const bundled = describe(models.bundledModelDir);
     const items: ModelItem[] = [
       { label: `${current === '' ? '$(check) ' : ''}attn-only-2l`, description: 'bundled with the extension', detail: bundled.text, setting: '' },
       ...known.map((f): ModelItem => {
-        const d = describe(models.resolveDir(f));
+        let d: { ok: boolean; text: string };
+        try {
+          d = describe(models.resolveDir(f));
+        } catch (e) {
+          d = { ok: false, text: `$(warning) ${describeError(e)}` };
+        }
         return { label: `${f === current ? '$(check) ' : ''}${path.basename(f)}`, description: f, detail: d.text, setting: f };
       }),
       { label: '$(folder-opened) Choose a model folder…', detail: 'A Hugging Face folder (config.json, model.safetensors, tokenizer.json) or an Induction Lens folder (model.json)', setting: null },
@@ -51,9 +57,10 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
   // Check the folder cheaply (config and weight headers, so a bad choice does not unload the
   // current model), then load it, tokenizer included, and score its heads (with progress; cached
   // per model); only then switch the setting. A folder that fails leaves the setting as it was.
-  const dir = models.resolveDir(setting);
+  let dir = setting;
   let session;
   try {
+    dir = models.resolveDir(setting);
     readModelFolder(dir);
     session = await models.session(dir);
     await session.probe();

@@ -45,7 +45,12 @@ export class StatusBar implements vscode.Disposable {
     const state = this.controller.state;
     const failure = state === 'error' ? this.controller.failure : null;
     const icon = state === 'loading' || state === 'analysing' ? '$(sync~spin)' : failure ? '$(warning)' : '$(eye)';
-    const dir = this.models.resolveDir(s.modelPath);
+    let dir = s.modelPath;
+    try {
+      dir = this.models.resolveDir(s.modelPath);
+    } catch {
+      // A setting that cannot be used: named as written; the failure says why.
+    }
     const model = failure?.model ?? modelLabel(dir, this.models.bundledModelDir);
     // Work in progress ends in an ellipsis; a final state does not.
     const detail = state === 'loading' ? ' · loading…' : state === 'analysing' ? ' · analysing…' : failure ? ' · failed' : this.last ? ` · ${this.last.elapsedMs} ms` : '';

@@ -71,12 +71,13 @@ export function makeWorkspace(name, settings) {
   return d;
 }
 
-export async function startCodeServer(d) {
+/** `trust: true` starts code-server with workspace trust on (the default of real VS Code). */
+export async function startCodeServer(d, { trust = false } = {}) {
   const port = await freePort();
   const env = { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(d.xdg, 'config'), XDG_DATA_HOME: path.join(d.xdg, 'data'), XDG_CACHE_HOME: path.join(d.xdg, 'cache') };
   const log = fs.openSync(path.join(d.root, 'code-server.log'), 'a');
   const proc = spawn(process.execPath, [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--user-data-dir', d.userData, '--extensions-dir', d.extensions, d.workspace], { env, detached: true, stdio: ['ignore', log, log] });
+    ...(trust ? [] : ['--disable-workspace-trust']), '--user-data-dir', d.userData, '--extensions-dir', d.extensions, d.workspace], { env, detached: true, stdio: ['ignore', log, log] });
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   for (;;) {
@@ -117,9 +118,10 @@ export function installVsix(d) {
  * code-server's extension host against the dev build; returns the JSON file the suite wrote
  * into the workspace, or null, with the exit code.
  */
-export async function runSuite(browser, suite, resultFile, timeoutMs) {
-  const d = makeWorkspace(suite, {});
-  const server = await startCodeServer(d);
+export async function runSuite(browser, suite, resultFile, timeoutMs, { trust = false, prepare = () => undefined } = {}) {
+  const d = makeWorkspace(suite, trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {});
+  prepare(d);
+  const server = await startCodeServer(d, { trust });
   try {
     const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
     const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(path.join(ROOT, 'dist-test', 'e2e', suite, 'index'))]];
@@ -142,13 +144,33 @@ async function hostTests(browser) {
   return result?.length ? result : [{ name: 'extension-host test run', ok: false, error: `no results (exit ${code}); see ${log}` }];
 }
 
+/**
+ * The extension in an untrusted workspace (workspace trust on, the folder never trusted): the
+ * workspace's own settings name a model folder inside it, which must not be used.
+ */
+async function untrustedTests(browser) {
+  const prepare = (d) => {
+    const evil = path.join(d.workspace, 'workspace-model');
+    fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'hf-models', 'tiny-gpt2'), evil, { recursive: true });
+    fs.mkdirSync(path.join(d.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(d.workspace, '.vscode', 'settings.json'), JSON.stringify({
+      'inductionLens.modelPath': 'workspace-model', 'inductionLens.modelFolders': [evil],
+    }, null, 1));
+  };
+  const { code, log, result } = await runSuite(browser, 'untrusted', '.il-e2e-results.json', 120000, { trust: true, prepare });
+  return result?.length ? result : [{ name: 'untrusted-workspace test run', ok: false, error: `no results (exit ${code}); see ${log}` }];
+}
+
 async function main() {
   fs.mkdirSync(RUN_DIR, { recursive: true });
   fs.mkdirSync(SHOTS, { recursive: true });
   const browser = await launchBrowser();
   const results = [];
   try {
-    if (only !== 'ui') results.push(...(await hostTests(browser)).map((r) => ({ ...r, name: `host: ${r.name}` })));
+    if (only !== 'ui') {
+      results.push(...(await hostTests(browser)).map((r) => ({ ...r, name: `host: ${r.name}` })));
+      results.push(...(await untrustedTests(browser)).map((r) => ({ ...r, name: `untrusted workspace: ${r.name}` })));
+    }
     if (only !== 'host') {
       const { uiTests, realFileTests } = await import('./ui.mjs');
       results.push(...(await uiTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
