@@ -1,5 +1,6 @@
 // The panel's browser code. Document text arrives in messages and is only ever assigned with
 // textContent, never as HTML. Imports protocol types only.
+import { visibleText } from '../src/protocol/visibleText';
 import type { HeadRef, HostToPanel, Matrix, PanelAnalysis, PanelCircuits, PanelPattern, PanelToHost } from '../src/protocol/panel';
 
 declare function acquireVsCodeApi(): { postMessage(m: PanelToHost): void; setState(s: unknown): void; getState(): unknown };
@@ -35,7 +36,7 @@ function status(text: string, error = false) {
   s.classList.toggle('error', error);
 }
 
-const show = (t: string) => t.replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
+const show = visibleText;
 const tokText = (id: number) => analysis?.vocabText[id] ?? `#${id}`;
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const fmtGain = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(2)}` : '—');

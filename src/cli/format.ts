@@ -1,5 +1,6 @@
 // Output formats of the CLI: the JSON documents named in the issues, and readable tables.
 import type { Analysis } from '../engine/analysis';
+import { markInvisible } from '../protocol/visibleText';
 import type { CircuitsReport } from '../engine/circuits';
 import type { ProbeResult } from '../engine/probe';
 import type { ModelSession } from '../engine/session';
@@ -30,7 +31,8 @@ export function analysisJson(s: ModelSession, a: Analysis, topK: number) {
   return out;
 }
 
-const show = (t: string) => JSON.stringify(t);
+/** A token in the table: quoted, with invisible characters marked (an empty token reads ""). */
+const show = (t: string) => JSON.stringify(markInvisible(t));
 const f3 = (x: number) => x.toFixed(3);
 
 export function analysisTable(s: ModelSession, a: Analysis, text: string, topK: number): string {

@@ -8,6 +8,9 @@
 import type { Analysis, InductionEvent } from './analysis';
 import { bytesLabel, labelString, textTokenLabels } from './labels';
 import { graphemeBoundaries, hintAnchor, snapToGraphemes } from './textSpans';
+import { visibleText } from '../protocol/visibleText';
+
+export { visibleText };
 
 export const INTENSITY_BUCKETS = 5;
 
@@ -147,12 +150,6 @@ function mergeHints(hints: Hint[]): Hint[] {
     else byAt.set(h.at, { ...h });
   }
   return [...byAt.values()].sort((x, y) => x.at - y.at);
-}
-
-/** Whitespace made visible (a predicted newline or space would otherwise vanish); an empty
- *  label shows as ∅. */
-export function visibleText(text: string): string {
-  return text.replace(/\r\n|\n/g, '↵').replace(/\r/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
 }
 
 /** Index of the token whose span contains offset (spans tile the text), or -1. */

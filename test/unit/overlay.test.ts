@@ -155,4 +155,14 @@ test('codeSpan: backticks and newlines cannot break out of the span', () => {
   assert.equal(codeSpan('`x'), '`` `x ``');
   assert.equal(codeSpan('\n'), '`\\n`');
   assert.equal(codeSpan('<img src=x onerror=alert(1)>'), '`<img src=x onerror=alert(1)>`');
+  assert.equal(codeSpan(''), '(empty)', 'never a bare double backtick');
+  assert.equal(codeSpan('a\u200bb'), '`a⟨U+200B⟩b`');
+});
+
+test('invisible tokens get a visible placeholder', () => {
+  assert.equal(visibleText('\ufeff'), '⟨U+FEFF⟩');
+  assert.equal(visibleText('\u200b\u00ad\u2028'), '⟨U+200B⟩⟨U+00AD⟩⟨U+2028⟩');
+  assert.equal(visibleText('x\r\ny'), 'x↵y');
+  assert.equal(visibleText('\u0007'), '⟨U+0007⟩');
+  assert.equal(visibleText('é 本'), 'é·本', 'visible characters stay as they are');
 });

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension/extension';
+import { markInvisible } from '../../../src/protocol/visibleText';
 
 type Test = { name: string; fn: () => Promise<void> };
 const tests: Test[] = [];
@@ -422,7 +423,7 @@ test('the Pattern view opens on the induction head most active on the text, and 
 
 test('labels are characters: é, 本, 한 and emoji never show as U+FFFD; highlights sit on whole characters', async () => {
   const t = await api();
-  const line = 'café 本当 한국어 👨‍👩‍👧 ❤️ naïve 😀 ';
+  const line = 'café 本当 한국어 👨‍👩‍👧 ❤️ naïve 😀 \u200b\ufeff ';
   const editor = await openFixture('unicode.txt', `${line}\n${line}\n${line}\n`);
   const doc = editor.document;
   const uri = doc.uri.toString();
@@ -444,7 +445,8 @@ test('labels are characters: é, 本, 한 and emoji never show as U+FFFD; highli
       const h = hoverText(hovers);
       assert.ok(!h.includes('\uFFFD'), `hover of token ${i}: ${h.split('\n')[0]}`);
       // The token is labelled by the characters of its span.
-      assert.ok(h.split('\n')[0].includes(text.slice(tokens.starts[i], tokens.ends[i]).replace(/\n/g, '\\n')), `hover of token ${i} names "${text.slice(tokens.starts[i], tokens.ends[i])}": ${h.split('\n')[0]}`);
+      const span = text.slice(tokens.starts[i], tokens.ends[i]);
+      assert.ok(h.split('\n')[0].includes(markInvisible(span).replace(/\n/g, '\\n')), `hover of token ${i} names "${span}": ${h.split('\n')[0]}`);
     }
     assert.ok(partial > 0, 'the text has tokens that hold part of a character');
     const bounds = new Set<number>([text.length]);
