@@ -8,6 +8,7 @@ import { circuitsUnavailableReason } from '../engine/circuits';
 import type { Analysis } from '../engine/analysis';
 import { eventMatters, rankEvents } from '../engine/overlay';
 import type { HeadRef, HostToPanel, PanelAnalysis, PanelHeadScore, PanelToHost } from '../protocol/panel';
+import { validatePanelToHost } from '../protocol/validate';
 import { analysisJson } from '../cli/format';
 import type { AnalysisController, DocumentAnalysis } from './analysisController';
 import type { EventFilterState } from './eventFilter';
@@ -29,6 +30,8 @@ export class PanelManager implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   /** Messages sent to the webview, newest last (for tests). */
   readonly sent: HostToPanel['type'][] = [];
+  /** Reasons of the webview messages dropped as invalid (for tests). */
+  readonly dropped: string[] = [];
   /** Timings the webview reported (performance.now() marks). */
   readonly perf: { mark: string; ms: number }[] = [];
 
@@ -112,7 +115,7 @@ export class PanelManager implements vscode.Disposable {
       this.closeCount++;
       listeners.forEach((l) => l.dispose());
     }, null, listeners);
-    panel.webview.onDidReceiveMessage((m: PanelToHost) => void this.onMessage(m), null, listeners);
+    panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw), null, listeners);
   }
 
   /** Called for every new analysis (or its removal). */
@@ -206,6 +209,26 @@ export class PanelManager implements vscode.Disposable {
     this.post({ type: 'pattern', pattern: { requestId: this.requestId, head: h, why: this.selectedWhy, pattern: headPattern(d.analysis, h) } });
   }
 
+  /** Every message from the webview is checked against the analysis it shows (types, ranges, a
+   *  head mask of n_layers × n_heads values of 0 or 1); an invalid one is dropped and logged,
+   *  never stored. */
+  private receive(raw: unknown): void {
+    const a = this.current?.analysis;
+    const ctx = a ? { nLayers: a.dims.nLayers, nHeads: a.dims.nHeads, nTokens: a.tokens.ids.length } : null;
+    const v = validatePanelToHost(raw, ctx);
+    if (!v.ok) {
+      this.dropped.push(v.reason);
+      this.log.appendLine(`panel message dropped: ${v.reason}`);
+      return;
+    }
+    void this.onMessage(v.msg);
+  }
+
+  /** Test hook: a message as if the webview had sent it. */
+  receiveForTest(raw: unknown): void {
+    this.receive(raw);
+  }
+
   private async onMessage(m: PanelToHost) {
     switch (m.type) {
       case 'ready':
@@ -218,7 +241,7 @@ export class PanelManager implements vscode.Disposable {
         return;
       case 'revealToken': {
         const d = this.current;
-        if (!d || m.index < 0 || m.index >= d.analysis.tokens.ids.length) return;
+        if (!d) return;
         const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === d.uri) ??
           (await vscode.window.showTextDocument(vscode.Uri.parse(d.uri), { viewColumn: vscode.ViewColumn.One, preserveFocus: false }));
         const doc = editor.document;
@@ -297,10 +320,7 @@ export class PanelManager implements vscode.Disposable {
 
   private async exportPng(view: string, dataUrl: string) {
     const m = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(dataUrl);
-    if (!m) {
-      void vscode.window.showErrorMessage('Induction Lens: the panel sent an invalid image.');
-      return;
-    }
+    if (!m) return; // validatePanelToHost lets only such data URLs through
     const uri = await vscode.window.showSaveDialog({ defaultUri: this.current ? exportUri(this.current.uri, 'png') : undefined, filters: { PNG: ['png'] }, saveLabel: `Export ${view} view` });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, Buffer.from(m[1], 'base64'));

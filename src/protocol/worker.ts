@@ -23,7 +23,7 @@ export type ToWorker =
   | { type: 'crashForTest'; requestId: number; how: 'exit' | 'oom' };
 
 export type FromWorker =
-  | { type: 'loaded'; requestId: number; loadMs: number }
+  | { type: 'loaded'; requestId: number; loadMs: number; dims: { nLayers: number; nHeads: number; dVocab: number } }
   | {
       type: 'result';
       requestId: number;

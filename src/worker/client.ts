@@ -6,12 +6,13 @@ import { EngineError, StaleRequestError } from '../engine/errors';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import type { HeadRef, PanelCircuits } from '../protocol/panel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
+import { validateFromWorker, type ResultExpectation } from '../protocol/validate';
 
 /** A request failed because the worker died; the pool has already said so (onCrash). */
 export class WorkerCrashError extends EngineError {}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
+type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void; expect?: ResultExpectation };
 
 export interface WorkerOptions {
   /** V8 heap limit of the worker: a hostile file that exhausts it ends the worker, not the host. */
@@ -50,12 +51,16 @@ export class WorkerPool {
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? defaultWorkerHeapMb() },
       workerData: { testHooks: this.options.testHooks === true },
     });
-    w.on('message', (m: FromWorker) => {
-      const p = this.pending.get(m?.requestId);
+    w.on('message', (raw: unknown) => {
+      // Every reply is checked (types, fields, sizes) before anything uses it.
+      const id = (raw as { requestId?: unknown } | null)?.requestId;
+      const p = typeof id === 'number' ? this.pending.get(id) : undefined;
       if (!p) return;
-      this.pending.delete(m.requestId);
-      if (m.type === 'error') p.reject(new EngineError(m.message));
-      else p.resolve(m);
+      this.pending.delete(id as number);
+      const v = validateFromWorker(raw, p.expect);
+      if (!v.ok) p.reject(new EngineError(`the inference worker sent an invalid reply (${v.reason})`));
+      else if (v.msg.type === 'error') p.reject(new EngineError(v.msg.message));
+      else p.resolve(v.msg);
     });
     let reported = false;
     const died = (why: string) => {
@@ -75,12 +80,12 @@ export class WorkerPool {
     return w;
   }
 
-  request(msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+  request(msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = [], expect?: ResultExpectation): Promise<FromWorker> {
     if (this.terminated) return Promise.reject(new EngineError('the inference worker was shut down'));
     const w = this.worker ?? this.start();
     const requestId = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
+      this.pending.set(requestId, { resolve, reject, expect });
       w.postMessage({ ...msg, requestId } as ToWorker, transfer);
     });
   }
@@ -92,8 +97,9 @@ export class WorkerPool {
 
   /** A backend for one model folder; loads the model in the worker. */
   async backend(modelDir: string, threads?: number): Promise<WorkerBackend> {
-    await this.request({ type: 'load', modelDir, threads });
-    return new WorkerBackend(this, modelDir);
+    const m = await this.request({ type: 'load', modelDir, threads });
+    if (m.type !== 'loaded') throw new EngineError(`unexpected worker reply ${m.type}`);
+    return new WorkerBackend(this, modelDir, m.dims);
   }
 
   /** The article's circuits for a model, computed from its weights in the worker. */
@@ -114,7 +120,7 @@ export class WorkerPool {
 }
 
 export class WorkerBackend implements InferenceBackend {
-  constructor(private readonly pool: WorkerPool, readonly modelDir: string) {}
+  constructor(private readonly pool: WorkerPool, readonly modelDir: string, private readonly dims: { nLayers: number; nHeads: number; dVocab: number }) {}
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
     const generation = this.pool.generation;
@@ -124,6 +130,7 @@ export class WorkerBackend implements InferenceBackend {
     const m = await this.pool.request(
       { type: 'forward', modelDir: this.modelDir, generation, ids, batch: req.batch, seq: req.seq, headMask, wantAttentions: req.wantAttentions },
       transfer,
+      { batch: req.batch, seq: req.seq, wantAttentions: req.wantAttentions, ...this.dims },
     );
     if (m.type === 'stale' || generation < this.pool.generation) throw new StaleRequestError();
     if (m.type !== 'result') throw new EngineError(`unexpected worker reply ${m.type}`);

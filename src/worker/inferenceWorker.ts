@@ -11,6 +11,7 @@ import { EngineError } from '../engine/errors';
 import { readModelFolder } from '../engine/manifest';
 import { OrtModel } from './ortModel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
+import { validateToWorker } from '../protocol/validate';
 import { circuitsForPanel } from './circuitsView';
 
 const models = new Map<string, Promise<OrtModel>>();
@@ -50,8 +51,8 @@ async function handle(msg: ToWorker): Promise<void> {
         return;
       case 'load': {
         const t0 = performance.now();
-        await model(msg.modelDir, msg.threads);
-        post({ type: 'loaded', requestId: msg.requestId, loadMs: performance.now() - t0 });
+        const a = (await model(msg.modelDir, msg.threads)).folder.manifest.architecture;
+        post({ type: 'loaded', requestId: msg.requestId, loadMs: performance.now() - t0, dims: { nLayers: a.n_layers, nHeads: a.n_heads, dVocab: a.d_vocab } });
         return;
       }
       case 'unload': {
@@ -80,7 +81,7 @@ async function handle(msg: ToWorker): Promise<void> {
     }
   } catch (e) {
     const message = e instanceof EngineError ? e.message : `inference failed: ${(e as Error).message}`;
-    post({ type: 'error', requestId: msg.requestId, message });
+    post({ type: 'error', requestId: msg.requestId, message: message.slice(0, 8000) });
   }
 }
 
@@ -92,7 +93,14 @@ function exhaustHeap(): never {
 
 // Messages are handled one at a time, in order, so a burst of stale requests is skipped cheaply.
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (msg: ToWorker) => {
+parentPort!.on('message', (raw: unknown) => {
+  const v = validateToWorker(raw);
+  if (!v.ok) {
+    const id = (raw as { requestId?: unknown } | null)?.requestId;
+    if (typeof id === 'number') post({ type: 'error', requestId: id, message: `invalid request: ${v.reason}`.slice(0, 2000) });
+    return;
+  }
+  const msg = v.msg;
   if (msg.type === 'forward') newestGeneration = Math.max(newestGeneration, msg.generation);
   queue = queue.then(() => handle(msg));
 });

@@ -524,6 +524,29 @@ test('the inference worker dies mid-analysis: one clear message, and the next an
   assert.equal(t.status().state, 'idle');
 });
 
+test('invalid panel messages are dropped and never stored: a wrong-length head mask leaves later analyses working', async () => {
+  const t = await api();
+  const editor = await openFixture('repeated.txt');
+  const doc = editor.document;
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(300));
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  const d = t.analysis(doc.uri.toString())!;
+  const n = d.analysis.dims.nLayers * d.analysis.dims.nHeads;
+  const before = t.panel.dropped.length;
+  t.panel.receiveForTest({ type: 'setMask', mask: [1, 0, 1] });
+  t.panel.receiveForTest({ type: 'setMask', mask: new Array(n).fill(0.5) });
+  t.panel.receiveForTest({ type: 'revealToken', index: d.analysis.tokens.ids.length + 5 });
+  t.panel.receiveForTest({ type: 'selectHead', head: { layer: 99, head: 0 } });
+  t.panel.receiveForTest({ type: 'nonsense' });
+  t.panel.receiveForTest('not an object');
+  const reasons = t.panel.dropped.slice(before);
+  assert.equal(reasons.length, 6, reasons.join('\n'));
+  assert.match(reasons[0], new RegExp(`setMask\\.mask: expected ${n} values of 0 or 1, got 3`));
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  assert.equal(t.lastError(), null, 'the next analysis works');
+  assert.ok(t.analysis(doc.uri.toString())!.seq > d.seq);
+});
+
 test('Clear removes the overlay', async () => {
   const t = await api();
   const editor = await openFixture('repeated.txt');
