@@ -47,6 +47,12 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
   const t0 = performance.now();
   switch (m.type) {
     case 'analysis':
+      // Circuits belong to one model version: another model, or the same one loaded again
+      // after its files changed, needs them computed again.
+      if (analysis && (analysis.model.id !== m.analysis.model.id || analysis.model.version !== m.analysis.model.version)) {
+        circuits = null;
+        circuitsReason = null;
+      }
       analysis = m.analysis;
       pattern = null;
       renderAll();

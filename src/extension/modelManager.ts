@@ -6,10 +6,13 @@ import { openModel } from '../engine/model';
 import { ProbeCache } from '../engine/probeCache';
 import { ModelSession } from '../engine/session';
 import { WorkerPool } from '../worker/client';
+import { folderStamp } from './folderStamp';
 
 export class ModelManager implements vscode.Disposable {
   private pool: WorkerPool | null = null;
-  private current: { dir: string; session: Promise<ModelSession> } | null = null;
+  private current: { dir: string; stamp: string; session: Promise<ModelSession> } | null = null;
+  /** The folder stamp each session was loaded from. */
+  private readonly stamps = new WeakMap<ModelSession, string>();
   private readonly cache: ProbeCache;
   /** Extra latency per forward pass, for tests of stale results (never set by users). */
   forwardDelayMs = 0;
@@ -51,12 +54,25 @@ export class ModelManager implements vscode.Disposable {
   }
 
   isLoaded(dir: string): boolean {
-    return this.current?.dir === dir;
+    return this.current?.dir === dir && this.current.stamp === folderStamp(dir);
   }
 
-  /** The session for a model folder, loading it (with progress) the first time. */
+  /** The stamp of the files a session was loaded from. */
+  stampOf(s: ModelSession): string {
+    return this.stamps.get(s) ?? '';
+  }
+
+  /** Whether the files a session was loaded from are still those on disk. */
+  isUpToDate(s: ModelSession): boolean {
+    return this.stamps.get(s) === folderStamp(s.model.folder.dir);
+  }
+
+  /** The session for a model folder, loading it (with progress) the first time, and again when
+   *  its files changed on disk, so analysis and circuits always come from the same weights. */
   session(dir: string): Promise<ModelSession> {
-    if (this.current?.dir === dir) return this.current.session;
+    const stamp = folderStamp(dir);
+    if (this.current?.dir === dir && this.current.stamp === stamp) return this.current.session;
+    if (this.current?.dir === dir) this.log.appendLine(`the files of ${dir} changed on disk: loading the model again`);
     const previous = this.current;
     const session = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Induction Lens', cancellable: false },
@@ -64,15 +80,16 @@ export class ModelManager implements vscode.Disposable {
         progress.report({ message: `loading model from ${dir}…` });
         const t0 = Date.now();
         const model = openModel(dir);
-        const backend = await this.workerPool.backend(dir);
+        const backend = await this.workerPool.backend(dir, undefined, stamp);
         const s = new ModelSession(model, this.delayed(backend), this.cache);
+        this.stamps.set(s, stamp);
         progress.report({ message: 'scoring heads on the repeated-random-token probe…' });
         await s.probe();
         this.log.appendLine(`loaded ${model.folder.manifest.id} from ${dir} in ${Date.now() - t0} ms`);
         return s;
       },
     );
-    this.current = { dir, session: Promise.resolve(session) };
+    this.current = { dir, stamp, session: Promise.resolve(session) };
     this.current.session.catch((e) => {
       if (this.current?.session === session) this.current = null;
       this.log.appendLine(`model load failed: ${(e as Error).message}`);

@@ -183,7 +183,7 @@ export class PanelManager implements vscode.Disposable {
     const fd = (xs: (number | null)[] | null) => Float32Array.from({ length: N }, (_, i) => xs?.[i] ?? NaN);
     return {
       requestId: ++this.requestId,
-      model: { id: d.session.id, nLayers: a.dims.nLayers, nHeads: a.dims.nHeads, nCtx: a.dims.nCtx, circuitsUnavailable: circuitsUnavailableReason(d.session.model.folder.manifest) },
+      model: { id: d.session.id, version: this.models.stampOf(d.session), nLayers: a.dims.nLayers, nHeads: a.dims.nHeads, nCtx: a.dims.nCtx, circuitsUnavailable: circuitsUnavailableReason(d.session.model.folder.manifest) },
       fileName: path.basename(vscode.Uri.parse(d.uri).path),
       text: d.text,
       tokens: { ids: a.tokens.ids, starts: a.tokens.starts, ends: a.tokens.ends },
@@ -293,6 +293,11 @@ export class PanelManager implements vscode.Disposable {
     const reason = circuitsUnavailableReason(manifest);
     if (reason) {
       this.post({ type: 'circuits', circuits: null, reason });
+      return;
+    }
+    if (!this.models.isUpToDate(d.session)) {
+      // The weights on disk are no longer those of the analysis on screen: never mix the two.
+      this.post({ type: 'circuits', circuits: null, reason: 'the model\'s files changed on disk since this analysis: run “Show Induction Attention” again to use the new weights' });
       return;
     }
     this.post({ type: 'busy', message: 'Computing the circuits from the weights…' });

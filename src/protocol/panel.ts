@@ -40,7 +40,8 @@ export type EventFilterMode = 'matter' | 'all';
 
 export interface PanelAnalysis {
   requestId: number;
-  model: { id: string; nLayers: number; nHeads: number; nCtx: number; circuitsUnavailable: string | null };
+  /** `version` changes when the model is loaded again (its files changed on disk). */
+  model: { id: string; version: string; nLayers: number; nHeads: number; nCtx: number; circuitsUnavailable: string | null };
   fileName: string;
   text: string;
   tokens: { ids: Int32Array; starts: Int32Array; ends: Int32Array };

@@ -421,11 +421,12 @@ export const MAX_SEQ = 65_536;
 const modelDir = str(32_768, 1);
 
 const TO_WORKER = oneOf<ToWorker, undefined>({
-  load: obj({ requestId, modelDir, threads: optional(int(0, 1024)) }),
+  load: obj({ requestId, modelDir, stamp: optional(str(200)), threads: optional(int(0, 1024)) }),
   forward: refine(
     obj({
       requestId,
       modelDir,
+      stamp: optional(str(200)),
       generation: int(0),
       ids: i32(),
       batch: int(1),
@@ -435,7 +436,7 @@ const TO_WORKER = oneOf<ToWorker, undefined>({
     }),
     (m) => (m.ids.length === m.batch * m.seq ? null : `ids: expected ${m.batch}×${m.seq} = ${m.batch * m.seq} values, got ${m.ids.length}`),
   ),
-  unload: obj({ requestId, modelDir }),
+  unload: obj({ requestId, modelDir, stamp: optional(str(200)) }),
   circuits: obj({ requestId, modelDir, previousHead: headRef, inductionHead: headRef }),
   ping: obj({ requestId }),
   crashForTest: obj({ requestId, how: literal('exit', 'oom') }),

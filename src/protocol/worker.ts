@@ -3,11 +3,14 @@ import type { HeadRef, PanelCircuits } from './panel';
 // Messages between the extension host (or CLI) and the inference worker. Types only.
 
 export type ToWorker =
-  | { type: 'load'; requestId: number; modelDir: string; threads?: number }
+  /** `stamp` names the version of the folder's files (sizes and times): a model whose files
+   *  changed on disk is loaded again under its new stamp, never mixed with the old one. */
+  | { type: 'load'; requestId: number; modelDir: string; stamp?: string; threads?: number }
   | {
       type: 'forward';
       requestId: number;
       modelDir: string;
+      stamp?: string;
       /** Requests older than the newest generation the worker has seen are skipped. */
       generation: number;
       ids: Int32Array; // [batch, seq]
@@ -16,7 +19,7 @@ export type ToWorker =
       headMask?: Float32Array; // [n_layers, n_heads]
       wantAttentions: boolean;
     }
-  | { type: 'unload'; requestId: number; modelDir: string }
+  | { type: 'unload'; requestId: number; modelDir: string; stamp?: string }
   | { type: 'circuits'; requestId: number; modelDir: string; previousHead: HeadRef; inductionHead: HeadRef }
   | { type: 'ping'; requestId: number }
   /** Only honoured by a worker started with test hooks: ends it as a crash or running out of memory would. */

@@ -96,10 +96,10 @@ export class WorkerPool {
   }
 
   /** A backend for one model folder; loads the model in the worker. */
-  async backend(modelDir: string, threads?: number): Promise<WorkerBackend> {
-    const m = await this.request({ type: 'load', modelDir, threads });
+  async backend(modelDir: string, threads?: number, stamp?: string): Promise<WorkerBackend> {
+    const m = await this.request({ type: 'load', modelDir, stamp, threads });
     if (m.type !== 'loaded') throw new EngineError(`unexpected worker reply ${m.type}`);
-    return new WorkerBackend(this, modelDir, m.dims);
+    return new WorkerBackend(this, modelDir, m.dims, stamp);
   }
 
   /** The article's circuits for a model, computed from its weights in the worker. */
@@ -120,7 +120,12 @@ export class WorkerPool {
 }
 
 export class WorkerBackend implements InferenceBackend {
-  constructor(private readonly pool: WorkerPool, readonly modelDir: string, private readonly dims: { nLayers: number; nHeads: number; dVocab: number }) {}
+  constructor(
+    private readonly pool: WorkerPool,
+    readonly modelDir: string,
+    private readonly dims: { nLayers: number; nHeads: number; dVocab: number },
+    readonly stamp?: string,
+  ) {}
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
     const generation = this.pool.generation;
@@ -128,7 +133,7 @@ export class WorkerBackend implements InferenceBackend {
     const headMask = req.headMask ? Float32Array.from(req.headMask) : undefined;
     const transfer = [ids.buffer as ArrayBuffer, ...(headMask ? [headMask.buffer as ArrayBuffer] : [])];
     const m = await this.pool.request(
-      { type: 'forward', modelDir: this.modelDir, generation, ids, batch: req.batch, seq: req.seq, headMask, wantAttentions: req.wantAttentions },
+      { type: 'forward', modelDir: this.modelDir, stamp: this.stamp, generation, ids, batch: req.batch, seq: req.seq, headMask, wantAttentions: req.wantAttentions },
       transfer,
       { batch: req.batch, seq: req.seq, wantAttentions: req.wantAttentions, ...this.dims },
     );
@@ -138,6 +143,6 @@ export class WorkerBackend implements InferenceBackend {
   }
 
   async dispose(): Promise<void> {
-    await this.pool.request({ type: 'unload', modelDir: this.modelDir });
+    await this.pool.request({ type: 'unload', modelDir: this.modelDir, stamp: this.stamp });
   }
 }

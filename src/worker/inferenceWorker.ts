@@ -28,12 +28,14 @@ function post(msg: FromWorker) {
   parentPort!.postMessage(msg, transfer);
 }
 
-function model(dir: string, threads?: number): Promise<OrtModel> {
-  let m = models.get(dir);
+/** Sessions by folder and stamp: the files of one stamp are never mixed with another's. */
+function model(dir: string, stamp = '', threads?: number): Promise<OrtModel> {
+  const key = `${dir}\n${stamp}`;
+  let m = models.get(key);
   if (!m) {
     m = Promise.resolve().then(() => OrtModel.load(readModelFolder(dir), threads));
-    models.set(dir, m);
-    m.catch(() => models.delete(dir));
+    models.set(key, m);
+    m.catch(() => models.delete(key));
   }
   return m;
 }
@@ -51,13 +53,14 @@ async function handle(msg: ToWorker): Promise<void> {
         return;
       case 'load': {
         const t0 = performance.now();
-        const a = (await model(msg.modelDir, msg.threads)).folder.manifest.architecture;
+        const a = (await model(msg.modelDir, msg.stamp, msg.threads)).folder.manifest.architecture;
         post({ type: 'loaded', requestId: msg.requestId, loadMs: performance.now() - t0, dims: { nLayers: a.n_layers, nHeads: a.n_heads, dVocab: a.d_vocab } });
         return;
       }
       case 'unload': {
-        const m = models.get(msg.modelDir);
-        models.delete(msg.modelDir);
+        const key = `${msg.modelDir}\n${msg.stamp ?? ''}`;
+        const m = models.get(key);
+        models.delete(key);
         if (m) await (await m).dispose();
         post({ type: 'unloaded', requestId: msg.requestId });
         return;
@@ -71,7 +74,7 @@ async function handle(msg: ToWorker): Promise<void> {
           post({ type: 'stale', requestId: msg.requestId, generation: msg.generation });
           return;
         }
-        const m = await model(msg.modelDir);
+        const m = await model(msg.modelDir, msg.stamp);
         const t0 = performance.now();
         const out = await m.forward(msg);
         // ORT's output buffers are plain ArrayBuffers: transferred to the caller, never copied.

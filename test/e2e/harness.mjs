@@ -50,6 +50,8 @@ export function makeWorkspace(name, settings) {
     fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'hf-models', E2E_MODEL), e2eModelDir(d), { recursive: true });
     fs.writeFileSync(path.join(d.workspace, 'fixtures', 'selected-model.txt'), e2eModelDir(d));
   }
+  // A small Hugging Face model for tests that change model files.
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'hf-models', 'tiny-gpt2'), path.join(d.workspace, 'fixtures', 'tiny-gpt2'), { recursive: true });
   const ref = JSON.parse(fs.readFileSync(path.join(d.workspace, 'fixtures', 'reference.json'), 'utf8'));
   fs.writeFileSync(path.join(d.workspace, 'repeated.txt'), ref.text);
   for (const f of fs.readdirSync(path.join(ROOT, 'samples'))) fs.copyFileSync(path.join(ROOT, 'samples', f), path.join(d.workspace, f));

@@ -547,6 +547,42 @@ test('invalid panel messages are dropped and never stored: a wrong-length head m
   assert.ok(t.analysis(doc.uri.toString())!.seq > d.seq);
 });
 
+test('model files changed on disk are noticed: the next analysis reloads them, circuits never mix weights', async () => {
+  const t = await api();
+  const before = vscode.workspace.getConfiguration('inductionLens').get<string>('modelPath') ?? '';
+  const src = path.join(ws(), 'changing-model');
+  const twin = path.join(ws(), 'changing-model-twin');
+  const fixture = path.join(ws(), 'fixtures', 'tiny-gpt2');
+  fs.cpSync(fixture, src, { recursive: true });
+  const editor = await openFixture('repeated.txt');
+  const doc = editor.document;
+  const losses = async (dir: string) => {
+    await setting('modelPath', dir);
+    editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(400));
+    await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+    assert.equal(t.lastError(), null);
+    return t.analysis(doc.uri.toString())!.analysis.loss;
+  };
+  try {
+    const original = await losses(src);
+    // Double the final layer norm's weight in place: same file names, new numbers.
+    const file = path.join(src, 'model.safetensors');
+    const buf = fs.readFileSync(file);
+    const n = Number(buf.readBigUInt64LE(0));
+    const e = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'))['ln_f.weight'];
+    const data = new Float32Array(buf.buffer.slice(buf.byteOffset + 8 + n + e.data_offsets[0], buf.byteOffset + 8 + n + e.data_offsets[1]));
+    for (let i = 0; i < data.length; i++) data[i] *= 2;
+    Buffer.from(data.buffer).copy(buf, 8 + n + e.data_offsets[0]);
+    fs.writeFileSync(file, buf);
+    fs.cpSync(src, twin, { recursive: true });
+    const reloaded = await losses(src);
+    assert.notDeepEqual(reloaded, original, 'the new weights were used');
+    assert.deepEqual(reloaded, await losses(twin), 'the same numbers as a fresh load of the changed files');
+  } finally {
+    await setting('modelPath', before);
+  }
+});
+
 test('Clear removes the overlay', async () => {
   const t = await api();
   const editor = await openFixture('repeated.txt');
