@@ -1,14 +1,10 @@
 // A JSON file read for the engine: a message naming the file when it is unreadable or malformed.
-import * as fs from 'fs';
 import { EngineError } from './errors';
+import { readRegularFile } from './safeFile';
 
-export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new EngineError(`${file}: cannot be read (${(e as Error).message})`);
-  }
+/** Parses a regular file of at most `maxBytes` (one of safeFile's MAX_BYTES). */
+export function readJsonFile(file: string, maxBytes: number): unknown {
+  const text = readRegularFile(file, maxBytes).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from './errors';
 import { readJsonFile } from './jsonFile';
+import { checkPlainFileName, isPresent, MAX_BYTES, statRegularFile } from './safeFile';
+import { CONFIG_LIMITS } from './hf/config';
 import { isHfFolder, readHfFolder, type HfFolder } from './hf/folder';
 
 export interface Architecture {
@@ -49,21 +51,28 @@ export interface ModelFolder {
   hf?: HfFolder;
 }
 
-const INT_FIELDS = ['n_layers', 'n_heads', 'd_model', 'd_head', 'n_ctx', 'd_vocab'] as const;
+/** Each dimension's upper bound: those of Hugging Face configs (hf/config.ts). */
+const INT_FIELDS = {
+  n_layers: CONFIG_LIMITS.layers, n_heads: CONFIG_LIMITS.heads, d_model: CONFIG_LIMITS.hidden,
+  d_head: CONFIG_LIMITS.headDim, n_ctx: CONFIG_LIMITS.positions, d_vocab: CONFIG_LIMITS.vocab,
+} as const;
 
 export function readModelFolder(dir: string): ModelFolder {
   const file = path.join(dir, 'model.json');
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new EngineError(`model folder ${dir} does not exist`);
   }
   if (isHfFolder(dir)) return readHfFolder(dir);
-  if (!fs.existsSync(file)) {
+  if (!isPresent(file)) {
     throw new EngineError(`${dir}: not a model folder: it needs model.json (an Induction Lens model) or config.json with model.safetensors and tokenizer.json (a Hugging Face model)`);
   }
-  const m = validateManifest(readJsonFile(file), file);
-  const resolve = (rel: string, what: string) => {
-    const p = path.resolve(dir, rel);
-    if (!fs.existsSync(p)) throw new EngineError(`${file}: ${what} file ${rel} does not exist`);
+  const m = validateManifest(readJsonFile(file, MAX_BYTES.manifest), file);
+  // The names were checked to be plain file names; the files must be regular files (onnxruntime
+  // opens the ONNX file itself).
+  const resolve = (name: string, what: string) => {
+    const p = path.resolve(dir, name);
+    if (!isPresent(p)) throw new EngineError(`${file}: ${what} file ${name} does not exist`);
+    statRegularFile(p);
     return p;
   };
   return {
@@ -82,15 +91,16 @@ export function validateManifest(raw: unknown, file: string): ModelManifest {
   if (!raw || typeof raw !== 'object') fail('must be a JSON object');
   const m = raw as Record<string, unknown>;
   if (m.format !== 'induction-lens-model/1') fail(`format must be "induction-lens-model/1" (got ${JSON.stringify(m.format)})`);
-  for (const k of ['id', 'onnx', 'tokenizer'] as const) {
-    if (typeof m[k] !== 'string' || !(m[k] as string).length) fail(`"${k}" must be a non-empty string`);
-  }
-  if (m.weights !== undefined && typeof m.weights !== 'string') fail('"weights" must be a string when present');
+  // The id is shown as is (status bar, CLI output): no control characters.
+  if (typeof m.id !== 'string' || !m.id.length || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(m.id)) fail('"id" must be a non-empty string without control characters');
+  for (const k of ['onnx', 'tokenizer'] as const) checkPlainFileName(m[k], `${file}: "${k}"`);
+  if (m.weights !== undefined) checkPlainFileName(m.weights, `${file}: "weights"`);
   const a = m.architecture as Record<string, unknown> | undefined;
   if (!a || typeof a !== 'object') fail('"architecture" is missing');
-  for (const k of INT_FIELDS) {
+  for (const [k, max] of Object.entries(INT_FIELDS)) {
     const v = a![k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`architecture.${k} must be a positive integer`);
+    if ((v as number) > max) fail(`architecture.${k} must be at most ${max.toLocaleString('en-US')}`);
   }
   if (typeof m.bos_token_id !== 'number' || !Number.isInteger(m.bos_token_id) || m.bos_token_id < 0 || m.bos_token_id >= (a!.d_vocab as number)) {
     fail('"bos_token_id" must be an integer id inside the vocabulary');

@@ -1,8 +1,7 @@
 // A model folder opened for analysis: manifest, tokenizer, dimensions and a content hash.
 import * as crypto from 'crypto';
-import * as fs from 'fs';
-import { EngineError } from './errors';
 import { readJsonFile } from './jsonFile';
+import { MAX_BYTES, readRegularFile } from './safeFile';
 import { readModelFolder, type ModelFolder } from './manifest';
 import type { ModelDims } from './analysis';
 import { TextTokenizer } from './tokenizer';
@@ -19,12 +18,10 @@ export interface OpenedModel {
 
 export function openModel(dir: string): OpenedModel {
   const folder = readModelFolder(dir);
-  const tokenizer = new TextTokenizer(readJsonFile(folder.tokenizerPath), folder.tokenizerPath);
   const a = folder.manifest.architecture;
-  if (tokenizer.vocabSize > a.d_vocab) {
-    throw new EngineError(`${folder.tokenizerPath}: has ${tokenizer.vocabSize} tokens but the model's vocabulary (d_vocab) is ${a.d_vocab}: the tokenizer belongs to another model`);
-  }
-  const hash = folder.hf ? hfModelHash(folder.hf) : crypto.createHash('sha256').update(fs.readFileSync(folder.onnxPath)).digest('hex');
+  // Ids past the model's vocabulary mean the tokenizer belongs to another model.
+  const tokenizer = new TextTokenizer(readJsonFile(folder.tokenizerPath, MAX_BYTES.tokenizer), folder.tokenizerPath, { maxId: a.d_vocab });
+  const hash = folder.hf ? hfModelHash(folder.hf) : crypto.createHash('sha256').update(readRegularFile(folder.onnxPath, MAX_BYTES.none)).digest('hex');
   return {
     folder,
     tokenizer,

@@ -1,7 +1,7 @@
 // Tokenizer with exact UTF-16 offsets. The BPE itself comes from @huggingface/tokenizers (ids
 // only); offsets are computed here by mapping every token back to the UTF-8 bytes it stands for.
 import { Tokenizer } from '@huggingface/tokenizers';
-import { EngineError } from './errors';
+import { EngineError, quoted } from './errors';
 import { bytesLabel } from './labels';
 import { utf8Layout } from './utf8';
 
@@ -34,10 +34,42 @@ function byteLevelDecoderTable(): Map<string, number> {
 
 const BYTE_OF_CHAR = byteLevelDecoderTable();
 
-type PreTokenizer = { type?: string; pretokenizers?: PreTokenizer[] };
+/** Ids accepted when the model's vocabulary is not known (2^20, past every real vocabulary). */
+export const DEFAULT_MAX_ID = 2 ** 20;
 
-function hasByteLevel(p: PreTokenizer | undefined): boolean {
-  return !!p && (p.type === 'ByteLevel' || (p.type === 'Sequence' && !!p.pretokenizers?.some(hasByteLevel)));
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every id in model.vocab and added_tokens is a non-negative integer below `maxId`. */
+function checkIds(vocab: Record<string, unknown>, added: unknown, source: string, maxId?: number): void {
+  let top = -1;
+  let topToken = '';
+  const see = (token: unknown, id: unknown, where: string) => {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+      throw new EngineError(`${source}: ${where} ${quoted(token)} has id ${quoted(id ?? null)}, not a non-negative integer`);
+    }
+    if (id > top) [top, topToken] = [id, String(token)];
+  };
+  for (const [token, id] of Object.entries(vocab)) see(token, id, 'model.vocab token');
+  if (added !== undefined && added !== null) {
+    if (!Array.isArray(added)) throw new EngineError(`${source}: added_tokens must be a list`);
+    for (const t of added) {
+      if (!isObject(t)) throw new EngineError(`${source}: added_tokens holds ${quoted(t)}, not a token object`);
+      see(t.content, t.id, 'added token');
+    }
+  }
+  const limit = maxId ?? DEFAULT_MAX_ID;
+  if (top < limit) return;
+  throw new EngineError(maxId === undefined
+    ? `${source}: token ${quoted(topToken)} has id ${top}; the lens reads vocabularies of up to ${DEFAULT_MAX_ID.toLocaleString('en-US')} ids`
+    : `${source}: has ${top + 1} tokens but the model's vocabulary (d_vocab) is ${maxId}: the tokenizer belongs to another model (token ${quoted(topToken)} has id ${top})`);
+}
+
+type PreTokenizer = { type?: unknown; pretokenizers?: unknown };
+
+/** Depth-limited: the JSON is untrusted, and real Sequences are one level deep. */
+function hasByteLevel(p: PreTokenizer | undefined, depth = 0): boolean {
+  if (!isObject(p) || depth > 8) return false;
+  return p.type === 'ByteLevel' || (p.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.some((q) => hasByteLevel(q, depth + 1)));
 }
 
 export class TextTokenizer {
@@ -45,17 +77,21 @@ export class TextTokenizer {
   private readonly tokenBytes: (Uint8Array | null)[];
   readonly vocabSize: number;
 
-  constructor(tokenizerJson: unknown, private readonly source = 'tokenizer.json') {
-    const json = tokenizerJson as { model?: { type?: string; vocab?: Record<string, number> }; pre_tokenizer?: PreTokenizer };
-    if (!json || typeof json !== 'object' || !json.model || typeof json.model.vocab !== 'object') {
+  /** `maxId`: ids must lie below it; the model's vocabulary size (d_vocab) when the tokenizer is
+   *  opened for a model. Checked before anything sized by ids is allocated. */
+  constructor(tokenizerJson: unknown, private readonly source = 'tokenizer.json', options: { maxId?: number } = {}) {
+    const json = tokenizerJson as { model?: { type?: unknown; vocab?: unknown; merges?: unknown }; pre_tokenizer?: PreTokenizer; added_tokens?: unknown };
+    if (!isObject(json) || !isObject(json.model) || !isObject(json.model.vocab)) {
       throw new EngineError(`${source}: not a Hugging Face tokenizer.json (no model.vocab)`);
     }
     // Byte-level: GPT-2 and Pythia use ByteLevel alone, Llama 3 and Qwen a Sequence ending in it.
     if (json.model.type !== 'BPE' || !hasByteLevel(json.pre_tokenizer)) {
       throw new EngineError(
-        `${source}: only byte-level BPE tokenizers are supported (model ${json.model.type}, pre_tokenizer ${json.pre_tokenizer?.type})`,
+        `${source}: only byte-level BPE tokenizers are supported (model ${quoted(json.model.type ?? null)}, pre_tokenizer ${quoted(json.pre_tokenizer?.type ?? null)})`,
       );
     }
+    checkIds(json.model.vocab, json.added_tokens, source, options.maxId);
+    if (!Array.isArray(json.model.merges)) throw new EngineError(`${source}: model.merges must be a list`);
     try {
       this.hf = new Tokenizer(json, {});
     } catch (e) {

@@ -1,15 +1,16 @@
 // A Hugging Face model folder (config.json, model.safetensors, tokenizer.json) read as a model of
 // the lens: validated from its config and safetensors headers alone, before any weight is loaded.
 import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EngineError } from '../errors';
+import { EngineError, quoted } from '../errors';
 import { readJsonFile } from '../jsonFile';
 import type { ModelFolder, ModelManifest } from '../manifest';
+import { isPresent, MAX_BYTES, readRegularFile, statRegularFile } from '../safeFile';
 import { IO } from './build';
 import { parseHfConfig, type HfSpec } from './config';
-import { findWeightFiles, type WeightFiles } from './weights';
+import { expectedTensors, type ExpectedTensor } from './expectedShapes';
+import { checkWeightData, findWeightFiles, type WeightFiles } from './weights';
 
 /** The longest window the lens runs through a Hugging Face model: the attentions output alone
  *  is n_layers * n_heads * T^2 floats (604 MB for GPT-2 small at 1,024 tokens). */
@@ -30,25 +31,23 @@ export interface HfFolder {
 }
 
 export function isHfFolder(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'config.json')) && !fs.existsSync(path.join(dir, 'model.json'));
+  return isPresent(path.join(dir, 'config.json')) && !isPresent(path.join(dir, 'model.json'));
 }
 
 const gb = (n: number) => `${(n / 1e9).toFixed(n < 1e9 ? 2 : 1)} GB`;
 
 export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFolder {
   const configPath = path.join(dir, 'config.json');
-  const spec = parseHfConfig(readJsonFile(configPath), configPath);
+  const spec = parseHfConfig(readJsonFile(configPath, MAX_BYTES.config), configPath);
   const tokenizerPath = path.join(dir, 'tokenizer.json');
-  if (!fs.existsSync(tokenizerPath)) {
+  if (!isPresent(tokenizerPath)) {
     throw new EngineError(`${dir}: tokenizer.json is missing (the lens reads the fast-tokenizer file that Hugging Face saves beside the weights)`);
   }
+  statRegularFile(tokenizerPath);
   const weights = findWeightFiles(dir);
-  const embed = { gpt2: ['wte.weight', 'transformer.wte.weight'], gpt_neox: ['gpt_neox.embed_in.weight'], llama: ['model.embed_tokens.weight'] }[spec.family]
-    .map((n) => weights.tensors.get(n)).find((t) => t);
-  if (!embed) throw new EngineError(`${dir}: the weights have no token embedding for a ${spec.modelType} model; is config.json from another model?`);
-  if (embed.shape[0] !== spec.vocab || embed.shape[1] !== spec.dModel) {
-    throw new EngineError(`${dir}: the token embedding has shape [${embed.shape}], config.json says [${spec.vocab}, ${spec.dModel}]`);
-  }
+  const expected = expectedTensors(spec, (n) => weights.tensors.has(n));
+  // The embedding first: a mismatch there means config.json is from another model.
+  checkTensors(dir, spec, weights, expected.filter((e) => e.label));
   // float32 weights, plus a transposed embedding when tied and K/V repeated per query head.
   const extra = (spec.tiedEmbeddings ? spec.vocab * spec.dModel : 0)
     + spec.nLayers * 2 * (spec.nHeads - spec.nKvHeads) * spec.dHead * spec.dModel;
@@ -62,6 +61,9 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
   if (peak > totalMemory * 0.75) {
     throw new EngineError(`${dir}: ${params} need about ${gb(peak)} of memory to load (${gb(graphBytes)} of float32 weights); this machine has ${gb(totalMemory)}`);
   }
+  // After the size refusals (which need only the declared sizes), before any data is read.
+  checkWeightData(weights);
+  checkTensors(dir, spec, weights, expected);
   const nCtx = Math.min(spec.maxPositions, LENS_MAX_CONTEXT, spec.slidingWindow ?? Infinity);
   const manifest: ModelManifest = {
     format: 'induction-lens-model/1',
@@ -88,10 +90,25 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
 /** Key of cached probe scores: the config, the builder version, and each weight file's name,
  *  size and modification time (hashing gigabytes of weights on every load would cost seconds). */
 export function hfModelHash(hf: HfFolder): string {
-  const h = crypto.createHash('sha256').update(BUILDER_VERSION).update(fs.readFileSync(hf.configPath));
+  const h = crypto.createHash('sha256').update(BUILDER_VERSION).update(readRegularFile(hf.configPath, MAX_BYTES.config));
   for (const f of hf.weights.files) {
-    const st = fs.statSync(f);
+    const st = statRegularFile(f);
     h.update(`\n${path.basename(f)}:${st.size}:${st.mtimeMs}`);
   }
   return h.digest('hex');
+}
+
+/** Every tensor the builder reads is there (unless optional) with the shape config.json implies. */
+function checkTensors(dir: string, spec: HfSpec, weights: WeightFiles, expected: ExpectedTensor[]): void {
+  for (const e of expected) {
+    const t = weights.tensors.get(e.name);
+    const [what, which] = e.label ? [e.label, ` (tensor ${quoted(e.name)})`] : [`tensor ${quoted(e.name)}`, ''];
+    if (!t) {
+      if (e.optional) continue;
+      throw new EngineError(`${dir}: the weights have no ${what}${which}, which a ${quoted(spec.modelType)} model needs; is config.json from another model?`);
+    }
+    if (t.shape.length !== e.shape.length || t.shape.some((n, i) => n !== e.shape[i])) {
+      throw new EngineError(`${dir}: ${what} has shape [${t.shape}], config.json says [${e.shape.join(', ')}]${which}`);
+    }
+  }
 }

@@ -1,21 +1,18 @@
 // The safetensors files of a Hugging Face folder: model.safetensors, or shards listed in
 // model.safetensors.index.json. Headers are read alone (sizes, names) before any data is loaded.
-import * as fs from 'fs';
 import * as path from 'path';
-import { EngineError } from '../errors';
+import { EngineError, quoted } from '../errors';
 import { readJsonFile } from '../jsonFile';
-import { toFloat32, type Tensor } from '../safetensors';
+import { checkPlainFileName, isPresent, MAX_BYTES, readRegularFile } from '../safeFile';
+import { checkDataArea, readSafetensorsHeader, toFloat32, type HeaderEntry, type SafetensorsHeader, type Tensor } from '../safetensors';
 
-export interface HeaderEntry {
-  dtype: string;
-  shape: number[];
-  /** Byte range relative to the start of the file's data. */
-  data_offsets: [number, number];
-}
+export type { HeaderEntry } from '../safetensors';
 
 export interface WeightFiles {
   /** Absolute paths of the safetensors files, in a stable order. */
   files: string[];
+  /** Each file's validated header, in the order of `files`. */
+  headers: SafetensorsHeader[];
   /** Tensor name -> its dtype, shape and place, across all files. */
   tensors: Map<string, HeaderEntry & { file: string; dataStart: number }>;
   /** Values in all tensors. */
@@ -32,14 +29,10 @@ export function findWeightFiles(dir: string): WeightFiles {
   const single = path.join(dir, 'model.safetensors');
   const index = path.join(dir, 'model.safetensors.index.json');
   let files: string[];
-  if (fs.existsSync(single)) files = [single];
-  else if (fs.existsSync(index)) {
-    const map = (readJsonFile(index) as { weight_map?: Record<string, string> } | null)?.weight_map;
-    if (!map || typeof map !== 'object') throw new EngineError(`${index}: has no "weight_map"`);
-    files = [...new Set(Object.values(map))].sort().map((f) => path.join(dir, f));
-    for (const f of files) if (!fs.existsSync(f)) throw new EngineError(`${index}: lists ${path.basename(f)}, which is missing`);
-  } else {
-    const bin = ['pytorch_model.bin', 'model.bin'].find((f) => fs.existsSync(path.join(dir, f)));
+  if (isPresent(single)) files = [single];
+  else if (isPresent(index)) files = shardFiles(dir, index);
+  else {
+    const bin = ['pytorch_model.bin', 'model.bin'].find((f) => isPresent(path.join(dir, f)));
     throw new EngineError(
       bin
         ? `${dir}: has ${bin} but no model.safetensors; only safetensors weights can be read (convert with transformers' save_pretrained(safe_serialization=True))`
@@ -47,40 +40,36 @@ export function findWeightFiles(dir: string): WeightFiles {
     );
   }
   const tensors: WeightFiles['tensors'] = new Map();
+  const headers = files.map(readSafetensorsHeader);
   let parameterCount = 0;
   let bytes = 0;
-  for (const f of files) {
-    bytes += fs.statSync(f).size;
-    const { header, dataStart } = readHeader(f);
-    for (const [name, e] of Object.entries(header)) {
-      tensors.set(name, { ...e, file: f, dataStart });
+  for (const h of headers) {
+    bytes += h.fileSize;
+    for (const [name, e] of h.tensors) {
+      const other = tensors.get(name);
+      if (other) throw new EngineError(`${dir}: tensor ${quoted(name)} is in both ${path.basename(other.file)} and ${path.basename(h.file)}`);
+      tensors.set(name, { ...e, file: h.file, dataStart: h.dataStart });
       if (!BUFFER.test(name)) parameterCount += e.shape.reduce((a, b) => a * b, 1);
     }
   }
-  return { files, tensors, parameterCount, bytes };
+  return { files, headers, tensors, parameterCount, bytes };
 }
 
-/** The JSON header of one safetensors file and where its data starts, without reading the data. */
-export function readHeader(file: string): { header: Record<string, HeaderEntry>; dataStart: number } {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const len = Buffer.alloc(8);
-    if (fs.readSync(fd, len, 0, 8, 0) < 8) throw new EngineError(`${file}: too short to be a safetensors file`);
-    const n = Number(len.readBigUInt64LE(0));
-    if (n > 100_000_000 || n > fs.fstatSync(fd).size - 8) throw new EngineError(`${file}: not a safetensors file (header length ${n})`);
-    const buf = Buffer.alloc(n);
-    fs.readSync(fd, buf, 0, n, 8);
-    let header: Record<string, HeaderEntry>;
-    try {
-      header = JSON.parse(buf.toString('utf8'));
-    } catch {
-      throw new EngineError(`${file}: safetensors header is not valid JSON`);
-    }
-    delete (header as Record<string, unknown>).__metadata__;
-    return { header, dataStart: 8 + n };
-  } finally {
-    fs.closeSync(fd);
-  }
+/** The shard files named by the index's weight_map: plain names of files in the folder. */
+function shardFiles(dir: string, index: string): string[] {
+  const raw = readJsonFile(index, MAX_BYTES.shardIndex) as { weight_map?: unknown } | null;
+  const map = raw && typeof raw === 'object' ? raw.weight_map : undefined;
+  if (!map || typeof map !== 'object' || Array.isArray(map)) throw new EngineError(`${index}: has no "weight_map" object`);
+  const names = new Set<string>();
+  for (const [tensor, file] of Object.entries(map)) names.add(checkPlainFileName(file, `${index}: weight_map[${quoted(tensor)}]`));
+  if (!names.size) throw new EngineError(`${index}: "weight_map" lists no files`);
+  for (const f of names) if (!isPresent(path.join(dir, f))) throw new EngineError(`${index}: lists ${quoted(f)}, which is missing`);
+  return [...names].sort().map((f) => path.join(dir, f));
+}
+
+/** Each file holds exactly the data its header declares (run before any data is read). */
+export function checkWeightData(w: WeightFiles): void {
+  for (const h of w.headers) checkDataArea(h);
 }
 
 /** Reads tensors by name, converting each to float32 only when asked for (checkpoints also hold
@@ -88,7 +77,9 @@ export function readHeader(file: string): { header: Record<string, HeaderEntry>;
 export class TensorReader {
   private readonly buffers = new Map<string, Buffer>();
 
-  constructor(private readonly w: WeightFiles) {}
+  constructor(private readonly w: WeightFiles) {
+    checkWeightData(w);
+  }
 
   has(name: string): boolean {
     return this.w.tensors.has(name);
@@ -96,12 +87,12 @@ export class TensorReader {
 
   get(name: string): Tensor {
     const e = this.w.tensors.get(name);
-    if (!e) throw new EngineError(`the weights have no tensor "${name}"`);
+    if (!e) throw new EngineError(`the weights have no tensor ${quoted(name)}`);
     const buf = this.file(e.file);
     const [s, end] = e.data_offsets.map((o) => e.dataStart + o);
-    if (end > buf.length) throw new EngineError(`${e.file}: tensor ${name} lies past the end of the file`);
+    if (end > buf.length) throw new EngineError(`${e.file}: tensor ${quoted(name)} lies past the end of the file`);
     const count = e.shape.reduce((a, b) => a * b, 1);
-    return { shape: e.shape, data: toFloat32(buf.subarray(s, end), e.dtype, count, `${e.file}: tensor ${name}`) };
+    return { shape: e.shape, data: toFloat32(buf.subarray(s, end), e.dtype, count, `${e.file}: tensor ${quoted(name)}`) };
   }
 
   /** Drops the file buffers once the graph holds its own copies. */
@@ -112,11 +103,8 @@ export class TensorReader {
   private file(file: string): Buffer {
     let buf = this.buffers.get(file);
     if (!buf) {
-      try {
-        buf = fs.readFileSync(file);
-      } catch (e) {
-        throw new EngineError(`${file}: cannot be read (${(e as Error).message})`);
-      }
+      buf = readRegularFile(file, MAX_BYTES.none);
+      if (buf.length !== this.w.headers.find((h) => h.file === file)?.fileSize) throw new EngineError(`${file}: changed since its header was read`);
       this.buffers.set(file, buf);
     }
     return buf;
