@@ -146,7 +146,7 @@ export function toFloat32(bytes: Uint8Array, dtype: string, count: number, what:
   // Two-byte values: a view when aligned (safetensors aligns its data), else a copy.
   const u16 = bytes.byteOffset % 2 === 0
     ? new Uint16Array(bytes.buffer, bytes.byteOffset, count)
-    : new Uint16Array(bytes.slice().buffer, 0, count);
+    : new Uint16Array(Uint8Array.from(bytes).buffer, 0, count); // a copy: Buffer#slice would share the file's whole buffer
   if (dtype === 'BF16') {
     const bits = new Uint32Array(out.buffer);
     for (let i = 0; i < count; i++) bits[i] = u16[i] << 16;

@@ -10,7 +10,7 @@ import { isPresent, MAX_BYTES, readRegularFile, statRegularFile } from '../safeF
 import { IO } from './build';
 import { parseHfConfig, type HfSpec } from './config';
 import { expectedTensors, type ExpectedTensor } from './expectedShapes';
-import { checkWeightData, findWeightFiles, type WeightFiles } from './weights';
+import { BUFFER, checkWeightData, findWeightFiles, type WeightFiles } from './weights';
 
 /** The longest window the lens runs through a Hugging Face model: the attentions output alone
  *  is n_layers * n_heads * T^2 floats (604 MB for GPT-2 small at 1,024 tokens). */
@@ -28,6 +28,19 @@ export interface HfFolder {
   nCtx: number;
   /** Estimated bytes of the float32 graph (weights as float32 plus the copies the builder makes). */
   graphBytes: number;
+}
+
+/**
+ * A tensor the builder does not read, and that is not a saved buffer, means the weights and
+ * config.json disagree (more layers than num_hidden_layers, a renamed bias the builder would
+ * silently treat as absent): refused rather than computed as another model.
+ */
+function checkNoUnknownTensors(dir: string, spec: HfSpec, weights: WeightFiles, expected: ExpectedTensor[]): void {
+  const known = new Set(expected.map((e) => e.name));
+  for (const name of weights.tensors.keys()) {
+    if (known.has(name) || BUFFER.test(name)) continue;
+    throw new EngineError(`${dir}: the weights hold tensor ${quoted(name)}, which a ${quoted(spec.modelType)} model with this config.json does not have (${spec.nLayers} layers): is config.json from another model?`);
+  }
 }
 
 export function isHfFolder(dir: string): boolean {
@@ -64,6 +77,7 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
   // After the size refusals (which need only the declared sizes), before any data is read.
   checkWeightData(weights);
   checkTensors(dir, spec, weights, expected);
+  checkNoUnknownTensors(dir, spec, weights, expected);
   const nCtx = Math.min(spec.maxPositions, LENS_MAX_CONTEXT, spec.slidingWindow ?? Infinity);
   const manifest: ModelManifest = {
     format: 'induction-lens-model/1',

@@ -23,7 +23,7 @@ export interface WeightFiles {
 
 /** Saved buffers that are not parameters and that the graph never reads: GPT-2's and GPT-NeoX's
  *  causal masks, rotary frequency tables. */
-const BUFFER = /(\.attn\.bias|\.attention\.bias|masked_bias|rotary_emb\.inv_freq)$/;
+export const BUFFER = /(\.attn\.bias|\.attention\.bias|masked_bias|rotary_emb\.inv_freq)$/;
 
 export function findWeightFiles(dir: string): WeightFiles {
   const single = path.join(dir, 'model.safetensors');
