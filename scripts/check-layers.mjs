@@ -7,6 +7,8 @@ const rules = [
   { dir: 'src/engine', forbid: [/^vscode$/, /^onnxruntime-node$/, /\/extension\//, /\/webview\//] },
   { dir: 'src/cli', forbid: [/^vscode$/, /\/extension\//, /\/webview\//] },
   { dir: 'src/worker', forbid: [/^vscode$/, /\/extension\//, /\/webview\//] },
+  // The extension host never reads model files: the worker does, and sends what it read.
+  { dir: 'src/extension', forbid: [/engine\/(manifest|model|jsonFile|safeFile|safetensors)$/, /engine\/hf\//] },
   { dir: 'src/protocol', forbid: [/^vscode$/, /^\.\.\/engine/, /^[^.]/] },
   { dir: 'webview', forbid: [/^vscode$/, /src\/engine/, /src\/extension/] },
 ];

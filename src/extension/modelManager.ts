@@ -2,7 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
-import { openModel } from '../engine/model';
+import { assembleModel } from '../engine/modelParts';
 import { ProbeCache } from '../engine/probeCache';
 import { ModelSession } from '../engine/session';
 import { WorkerPool } from '../worker/client';
@@ -79,7 +79,8 @@ export class ModelManager implements vscode.Disposable {
       async (progress) => {
         progress.report({ message: `loading model from ${dir}…` });
         const t0 = Date.now();
-        const model = openModel(dir);
+        // The worker reads and checks the folder; the host builds the model from what it sent.
+        const model = assembleModel(await this.workerPool.open(dir));
         const backend = await this.workerPool.backend(dir, undefined, stamp);
         const s = new ModelSession(model, this.delayed(backend), this.cache);
         this.stamps.set(s, stamp);

@@ -2,7 +2,6 @@
 // configured, and a folder picker; validates the choice before switching the whole extension.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { readModelFolder } from '../engine/manifest';
 import { modelSetting } from './config';
 import { describeError, type ModelManager } from './modelManager';
 
@@ -13,13 +12,11 @@ interface ModelItem extends vscode.QuickPickItem {
   setting: string | null;
 }
 
-/** One line describing a model folder, or why it cannot be used. */
-function describe(dir: string): { ok: boolean; text: string } {
+/** One line describing a model folder, or why it cannot be used (read in the worker). */
+async function describe(models: ModelManager, setting: string): Promise<{ ok: boolean; text: string }> {
   try {
-    const f = readModelFolder(dir);
-    const a = f.manifest.architecture;
-    const kind = f.hf ? `${f.hf.spec.modelType}, ${(f.hf.weights.parameterCount / 1e6).toFixed(1)} M parameters` : a.attn_only ? 'attention-only' : 'ONNX';
-    return { ok: true, text: `${a.n_layers} layers × ${a.n_heads} heads, context ${a.n_ctx} · ${kind}` };
+    const s = await models.workerPool.inspect(models.resolveDir(setting));
+    return { ok: true, text: `${s.nLayers} layers × ${s.nHeads} heads, context ${s.nCtx} · ${s.kind}` };
   } catch (e) {
     return { ok: false, text: `$(warning) ${describeError(e)}` };
   }
@@ -31,20 +28,12 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
   let setting: string | null | undefined = folderArg;
   if (setting === undefined) {
     const known = [...new Set([current, ...modelSetting<string[]>(config, FOLDERS_KEY, [])].filter((f) => typeof f === 'string' && f))];
-    const bundled = describe(models.bundledModelDir);
-    const items: ModelItem[] = [
+    // The pick list shows as busy while the worker reads each folder's size.
+    const items = Promise.all([describe(models, ''), ...known.map((f) => describe(models, f))]).then(([bundled, ...described]): ModelItem[] => [
       { label: `${current === '' ? '$(check) ' : ''}attn-only-2l`, description: 'bundled with the extension', detail: bundled.text, setting: '' },
-      ...known.map((f): ModelItem => {
-        let d: { ok: boolean; text: string };
-        try {
-          d = describe(models.resolveDir(f));
-        } catch (e) {
-          d = { ok: false, text: `$(warning) ${describeError(e)}` };
-        }
-        return { label: `${f === current ? '$(check) ' : ''}${path.basename(f)}`, description: f, detail: d.text, setting: f };
-      }),
+      ...known.map((f, i): ModelItem => ({ label: `${f === current ? '$(check) ' : ''}${path.basename(f)}`, description: f, detail: described[i].text, setting: f })),
       { label: '$(folder-opened) Choose a model folder…', detail: 'A Hugging Face folder (config.json, model.safetensors, tokenizer.json) or an Induction Lens folder (model.json)', setting: null },
-    ];
+    ]);
     const pick = await vscode.window.showQuickPick(items, { title: 'Induction Lens: Select Model', placeHolder: 'Model to run', matchOnDescription: true, matchOnDetail: true });
     if (!pick) return undefined;
     setting = pick.setting;
@@ -54,14 +43,15 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
       setting = uri[0].fsPath;
     }
   }
-  // Check the folder cheaply (config and weight headers, so a bad choice does not unload the
-  // current model), then load it, tokenizer included, and score its heads (with progress; cached
-  // per model); only then switch the setting. A folder that fails leaves the setting as it was.
+  // Check the folder cheaply in the worker (config and weight headers, so a bad choice does not
+  // unload the current model), then load it, tokenizer included, and score its heads (with
+  // progress; cached per model); only then switch the setting. A folder that fails leaves the
+  // setting as it was.
   let dir = setting;
   let session;
   try {
     dir = models.resolveDir(setting);
-    readModelFolder(dir);
+    await models.workerPool.inspect(dir);
     session = await models.session(dir);
     await session.probe();
   } catch (e) {

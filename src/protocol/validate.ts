@@ -386,7 +386,12 @@ function resultSizes(m: ResultFields, e: ResultExpectation): string | null {
   return null;
 }
 
+/** A plain object passed on as it is; its reader checks it (assembleModel re-validates the model). */
+const opaqueObject: Validator<unknown> = (v, path) => (isRecord(v) && !Array.isArray(v) ? pass(v) : fail(path, `expected an object, got ${describe(v)}`));
+
 const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
+  opened: obj({ requestId, parts: obj({ folder: opaqueObject, tokenizerJson: opaqueObject, hash: str(200) }) }),
+  inspected: obj({ requestId, summary: obj({ id: str(1000), nLayers: int(1, 4096), nHeads: int(1, 4096), nCtx: int(1, 1 << 24), kind: str(1000) }) }),
   loaded: obj({ requestId, loadMs: num(0), dims: obj({ nLayers: int(1, 4096), nHeads: int(1, 4096), dVocab: int(1, 1 << 24) }) }),
   result: refine(
     obj({
@@ -421,6 +426,8 @@ export const MAX_SEQ = 65_536;
 const modelDir = str(32_768, 1);
 
 const TO_WORKER = oneOf<ToWorker, undefined>({
+  open: obj({ requestId, modelDir }),
+  inspect: obj({ requestId, modelDir }),
   load: obj({ requestId, modelDir, stamp: optional(str(200)), threads: optional(int(0, 1024)) }),
   forward: refine(
     obj({

@@ -2,7 +2,26 @@ import type { HeadRef, PanelCircuits } from './panel';
 
 // Messages between the extension host (or CLI) and the inference worker. Types only.
 
+/** A model folder as the worker read it; the host checks it again when it builds the model. */
+export interface WorkerModelParts {
+  folder: unknown;
+  tokenizerJson: unknown;
+  hash: string;
+}
+
+export interface WorkerModelSummary {
+  id: string;
+  nLayers: number;
+  nHeads: number;
+  nCtx: number;
+  kind: string;
+}
+
 export type ToWorker =
+  /** Reads and checks a model folder's files (the host never does). */
+  | { type: 'open'; requestId: number; modelDir: string }
+  /** The folder's size and kind, for pick lists; reads config and headers only. */
+  | { type: 'inspect'; requestId: number; modelDir: string }
   /** `stamp` names the version of the folder's files (sizes and times): a model whose files
    *  changed on disk is loaded again under its new stamp, never mixed with the old one. */
   | { type: 'load'; requestId: number; modelDir: string; stamp?: string; threads?: number }
@@ -26,6 +45,8 @@ export type ToWorker =
   | { type: 'crashForTest'; requestId: number; how: 'exit' | 'oom' };
 
 export type FromWorker =
+  | { type: 'opened'; requestId: number; parts: WorkerModelParts }
+  | { type: 'inspected'; requestId: number; summary: WorkerModelSummary }
   | { type: 'loaded'; requestId: number; loadMs: number; dims: { nLayers: number; nHeads: number; dVocab: number } }
   | {
       type: 'result';

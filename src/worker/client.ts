@@ -5,6 +5,7 @@ import { Worker } from 'worker_threads';
 import { EngineError, StaleRequestError } from '../engine/errors';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import type { HeadRef, PanelCircuits } from '../protocol/panel';
+import type { ModelParts, ModelSummary } from '../engine/modelParts';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 import { validateFromWorker, type ResultExpectation } from '../protocol/validate';
 
@@ -100,6 +101,20 @@ export class WorkerPool {
     const m = await this.request({ type: 'load', modelDir, stamp, threads });
     if (m.type !== 'loaded') throw new EngineError(`unexpected worker reply ${m.type}`);
     return new WorkerBackend(this, modelDir, m.dims, stamp);
+  }
+
+  /** Reads and checks a model folder in the worker; the host builds the model from the parts. */
+  async open(modelDir: string): Promise<ModelParts> {
+    const m = await this.request({ type: 'open', modelDir });
+    if (m.type !== 'opened') throw new EngineError(`unexpected worker reply ${m.type}`);
+    return m.parts as ModelParts;
+  }
+
+  /** What a model folder holds (size, kind), read in the worker. */
+  async inspect(modelDir: string): Promise<ModelSummary> {
+    const m = await this.request({ type: 'inspect', modelDir });
+    if (m.type !== 'inspected') throw new EngineError(`unexpected worker reply ${m.type}`);
+    return m.summary;
   }
 
   /** The article's circuits for a model, computed from its weights in the worker. */

@@ -9,6 +9,8 @@
 import { parentPort, workerData } from 'worker_threads';
 import { EngineError } from '../engine/errors';
 import { readModelFolder } from '../engine/manifest';
+import { readModelParts } from '../engine/model';
+import { assembleModel, summarize } from '../engine/modelParts';
 import { OrtModel } from './ortModel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 import { validateToWorker } from '../protocol/validate';
@@ -43,6 +45,15 @@ function model(dir: string, stamp = '', threads?: number): Promise<OrtModel> {
 async function handle(msg: ToWorker): Promise<void> {
   try {
     switch (msg.type) {
+      case 'open': {
+        const parts = readModelParts(msg.modelDir);
+        assembleModel(parts); // the tokenizer is checked here, off the host's thread
+        post({ type: 'opened', requestId: msg.requestId, parts });
+        return;
+      }
+      case 'inspect':
+        post({ type: 'inspected', requestId: msg.requestId, summary: summarize(readModelFolder(msg.modelDir)) });
+        return;
       case 'ping':
         post({ type: 'pong', requestId: msg.requestId });
         return;

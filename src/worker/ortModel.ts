@@ -7,6 +7,7 @@ import type { ModelFolder } from '../engine/manifest';
 import { buildHfGraph } from '../engine/hf/build';
 import type { HfFolder } from '../engine/hf/folder';
 import { TensorReader } from '../engine/hf/weights';
+import { MAX_BYTES, readRegularFile } from '../engine/safeFile';
 
 /** The ONNX bytes of a Hugging Face folder, built from its weights; their buffers are released
  *  as soon as the graph holds its float32 copies. */
@@ -38,7 +39,8 @@ export class OrtModel implements InferenceBackend {
       };
       session = folder.hf
         ? await ort.InferenceSession.create(buildHfModel(folder.hf), options)
-        : await ort.InferenceSession.create(folder.onnxPath, options);
+        // The bytes, not the path: onnxruntime opens only what was checked to be a regular file.
+        : await ort.InferenceSession.create(readRegularFile(folder.onnxPath, MAX_BYTES.none), options);
     } catch (e) {
       if (e instanceof EngineError) throw e;
       throw new EngineError(`${folder.onnxPath}: onnxruntime cannot load it: ${(e as Error).message}`);

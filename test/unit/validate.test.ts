@@ -291,7 +291,7 @@ const INVALID_FROM_WORKER: [string, unknown, ResultExpectation | undefined, stri
   ['circuits token not a string', { type: 'circuits', requestId: 1, circuits: { ...circuits(), ovCircuit: { ...circuits().ovCircuit, tokens: ['a', 2] } } }, undefined, 'circuits.circuits.ovCircuit.tokens[1]'],
   ['circuits copying not an array', { type: 'circuits', requestId: 1, circuits: { ...circuits(), copying: {} } }, undefined, 'circuits.circuits.copying'],
   ['circuits kComposition row not numbers', { type: 'circuits', requestId: 1, circuits: { ...circuits(), kComposition: { scores: [[0.1], ['x']], baseline: 0 } } }, undefined, 'circuits.circuits.kComposition.scores[1][0]'],
-  ['unknown type', { type: 'opened', requestId: 1 }, undefined, 'type', /unknown message type "opened"/],
+  ['unknown type', { type: 'shellOutput', requestId: 1 }, undefined, 'type', /unknown message type "shellOutput"/],
   ['a ToWorker message', { type: 'ping', requestId: 1 }, undefined, 'type', /unknown/],
   ['null', null, undefined, 'message'],
   ['an array', [], undefined, 'message'],

@@ -3,7 +3,13 @@
 // bundle (dist/worker.js) and the bundled model run here.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { EngineError } from '../../src/engine/errors';
+import { openModel } from '../../src/engine/model';
+import { assembleModel } from '../../src/engine/modelParts';
 import { WorkerCrashError, WorkerPool } from '../../src/worker/client';
 import { MODEL_DIR, ROOT } from '../support/fixtures';
 
@@ -42,6 +48,31 @@ test('a worker without test hooks refuses the crash request', async () => {
     await assert.rejects(pool.request({ type: 'crashForTest', how: 'exit' }), /test hooks are off/);
     assert.equal((await pool.request({ type: 'ping' })).type, 'pong');
   } finally {
+    await pool.terminate();
+  }
+});
+
+test('model folders are read and checked in the worker; the host builds the model from what it sent', { timeout: 60000 }, async () => {
+  const pool = new WorkerPool(WORKER);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-open-'));
+  try {
+    const parts = await pool.open(MODEL_DIR);
+    const built = assembleModel(parts);
+    const direct = openModel(MODEL_DIR);
+    assert.deepEqual(built.dims, direct.dims);
+    assert.equal(built.hash, direct.hash);
+    assert.deepEqual(Array.from(built.tokenizer.encode('def f(x): return x').ids), Array.from(direct.tokenizer.encode('def f(x): return x').ids));
+    const summary = await pool.inspect(MODEL_DIR);
+    assert.deepEqual(summary, { id: 'attn-only-2l', nLayers: 2, nHeads: 8, nCtx: 512, kind: 'attention-only' });
+    // A hostile folder fails in the worker with a clean message; the worker lives on.
+    fs.cpSync(MODEL_DIR, dir, { recursive: true });
+    fs.rmSync(path.join(dir, 'tokenizer.json'));
+    execFileSync('mkfifo', [path.join(dir, 'tokenizer.json')]);
+    await assert.rejects(pool.open(dir), (e: Error) => e instanceof EngineError && /tokenizer\.json/.test(e.message) && /regular file/.test(e.message));
+    assert.equal((await pool.request({ type: 'ping' })).type, 'pong');
+    assert.equal(pool.crashes, 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
     await pool.terminate();
   }
 });
