@@ -36,7 +36,7 @@ export interface Hint {
   /** The predicted successor B, labelled by its characters. */
   text: string;
   /** What the editor shows: `→B` right after the query token, `A→B` after a longer word (so the
-   *  reader sees which piece predicts B); several queries in one word are joined. */
+   *  reader sees which piece predicts B); of several queries in one word, the last one's. */
   label: string;
 }
 
@@ -141,13 +141,13 @@ function trimWhitespace(text: string, r: OffsetRange): OffsetRange {
   return { start, end };
 }
 
-/** Several queries in one word share its end: one hint there, the texts joined. */
+/** Several queries in one word share its end: the hint of the last one is shown (the earlier
+ *  pieces mostly predict the rest of the word, which is already there to read). */
 function mergeHints(hints: Hint[]): Hint[] {
   const byAt = new Map<number, Hint>();
   for (const h of hints) {
     const prev = byAt.get(h.at);
-    if (prev) prev.label += ` ${h.label}`;
-    else byAt.set(h.at, { ...h });
+    if (!prev || h.query.start > prev.query.start) byAt.set(h.at, h);
   }
   return [...byAt.values()].sort((x, y) => x.at - y.at);
 }

@@ -67,6 +67,23 @@ test('overlay plan, events that matter: attention and ablation gain both over th
   assert.deepEqual(planOverlay({ ...a, ablationGain: null }, TEXT, MATTER, bytes).shown, []);
 });
 
+test('one hint per word: the last piece of the word that predicts', () => {
+  // "total" as t|ot|al, each repeated and predicting its successor: only al's hint is shown.
+  const text = 'total total';
+  const starts = Int32Array.from([0, 1, 3, 5, 6, 7, 9]);
+  const ends = Int32Array.from([1, 3, 5, 6, 7, 9, 11]);
+  const ev = (query: number, source: number, successorId: number) => ({ query, source, successorId, attention: 0.9, head: { layer: 1, head: 0 }, prob: 0.9, rank: 1, hit: true });
+  const a: Analysis = {
+    ...fakeAnalysis(),
+    tokens: { ids: Int32Array.from([1, 2, 3, 4, 1, 2, 3]), starts, ends },
+    events: [ev(4, 1, 2), ev(5, 2, 3), ev(6, 3, 4)],
+    predictions: [[], [], [], [], [{ id: 2, prob: 0.9 }], [{ id: 3, prob: 0.9 }], [{ id: 4, prob: 0.9 }]],
+    ablationGain: [null, null, null, null, 2, 2, 2],
+  };
+  const p = planOverlay(a, text, ALL, bytes);
+  assert.deepEqual(p.hints.map((h) => [h.at, h.label]), [[11, '→·']], 'after the word, the last piece (al) predicts what follows it (the space)');
+});
+
 test('events rank by ablation gain, then attention; unknown gains last', () => {
   assert.deepEqual(rankEvents(fakeAnalysis()), [0, 1, 2]);
   const a = fakeAnalysis();
