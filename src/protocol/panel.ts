@@ -65,6 +65,9 @@ export interface PanelAnalysis {
   mask: Float32Array;
   /** With heads ablated: the unablated loss and successor probability per event, for comparison. */
   baseline: { loss: Float32Array; eventProb: Float32Array } | null;
+  /** With heads ablated: mean loss (over positions with a loss) and mean p(successor) over the
+   *  events, unablated and ablated. */
+  ablationEffect: { lossBefore: number; lossAfter: number; probBefore: number; probAfter: number } | null;
   elapsedMs: number;
 }
 
@@ -79,8 +82,11 @@ export interface PanelPattern {
 
 export interface PanelCircuits {
   previousTokenQK: { head: HeadRef; subDiagonalMass: number; pattern: Matrix };
-  kCompositionPattern: { previousHead: HeadRef; inductionHead: HeadRef; scores: Matrix };
-  ovCircuit: { head: HeadRef; tokens: string[]; matrix: Matrix };
+  /** `maxAbs`: the largest |score| (NaN excluded), the colour scale's end. */
+  kCompositionPattern: { previousHead: HeadRef; inductionHead: HeadRef; scores: Matrix; maxAbs: number };
+  /** `matrix` raw; `standardized` each row minus its mean over its standard deviation (what the
+   *  figure colours); `diagonalMaxRows` rows whose largest entry is the diagonal one. */
+  ovCircuit: { head: HeadRef; tokens: string[]; matrix: Matrix; standardized: Matrix; diagonalMaxRows: number };
   copying: (HeadRef & { eigenCopyingScore: number; top1Accuracy: number })[];
   kComposition: { scores: number[][]; baseline: number };
 }
