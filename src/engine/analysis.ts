@@ -1,5 +1,6 @@
 // Analysis of a text: windows, forward passes, induction events, losses, predictions and the
 // ablation gain (definitions in docs/definitions.md). Pure computation over an InferenceBackend.
+import { throwIfCancelled, type CancellationToken } from './cancellation';
 import { EngineError } from './errors';
 import type { ForwardResult, InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
@@ -80,8 +81,8 @@ export interface AnalyzeOptions {
   topK?: number;
   /** [n_layers, n_heads] mask applied to every forward pass (ablation chosen by the user). */
   headMask?: Float32Array;
-  /** Called between stages; throws StaleRequestError when the request became stale. */
-  checkStale?: () => void;
+  /** Cancels the analysis: checked between windows and passed to every forward pass. */
+  token?: CancellationToken;
   /** Keep attention tensors of every window (needed for hovers and the panel; default true). */
   keepAttentions?: boolean;
   /** Analyse at most this many tokens; the rest of the text is left out (see analysedLength). */
@@ -183,10 +184,10 @@ export async function analyze(
   const events: InductionEvent[] = [];
   const windows: AnalysisWindow[] = [];
   for (const w of planWindows(N, dims.nCtx)) {
-    opts.checkStale?.();
+    throwIfCancelled(opts.token);
     const ids = windowIds(tokens.ids, w.start, w.end, dims.bos);
-    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true });
-    opts.checkStale?.();
+    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true, token: opts.token });
+    throwIfCancelled(opts.token);
     scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
     findEvents(tokens.ids, w, out, dims, inductionHeads, events);
     windows.push({ ...w, attentions: opts.keepAttentions === false ? null : out.attentions });
@@ -196,19 +197,19 @@ export async function analyze(
 }
 
 /** Runs the text again with the induction heads masked (on top of any user mask). */
-export async function computeAblation(a: Analysis, backend: InferenceBackend, baseMask?: Float32Array, checkStale?: () => void): Promise<(number | null)[]> {
+export async function computeAblation(a: Analysis, backend: InferenceBackend, baseMask?: Float32Array, token?: CancellationToken): Promise<(number | null)[]> {
   const { nLayers, nHeads } = a.dims;
   const mask = baseMask ? Float32Array.from(baseMask) : new Float32Array(nLayers * nHeads).fill(1);
   for (const h of a.inductionHeads) mask[h.layer * nHeads + h.head] = 0;
   const N = a.tokens.ids.length;
   const ablated: (number | null)[] = new Array(N).fill(null);
   for (const w of a.windows) {
-    checkStale?.();
+    throwIfCancelled(token);
     const ids = windowIds(a.tokens.ids, w.start, w.end, a.dims.bos);
-    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false });
+    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false, token });
     scoreWindow(a.tokens.ids, w, out, a.dims, 0, ablated, null);
   }
-  checkStale?.();
+  throwIfCancelled(token);
   const gain = ablated.map((v, i) => (v === null || a.loss[i] === null ? null : v - (a.loss[i] as number)));
   a.ablationGain = gain;
   return gain;

@@ -1,3 +1,5 @@
+import type { CancellationToken } from './cancellation';
+
 // What the engine needs from an inference backend: the in-process onnxruntime model
 // (src/worker/ortModel.ts), the worker client, or a test fake.
 
@@ -9,6 +11,8 @@ export interface ForwardRequest {
   /** [n_layers, n_heads], 1 = on, 0 = ablated; all ones when absent. */
   headMask?: Float32Array;
   wantAttentions: boolean;
+  /** Cancels the pass (a backend in another thread is told; one in process checks before it runs). */
+  token?: CancellationToken;
 }
 
 export interface ForwardResult {

@@ -8,11 +8,11 @@ export class EngineError extends Error {
   }
 }
 
-/** Thrown when a newer request made this one obsolete; callers drop it silently. */
-export class StaleRequestError extends Error {
+/** Thrown when a request was cancelled (a newer one superseded it); callers drop it silently. */
+export class CancelledError extends Error {
   constructor() {
-    super('superseded by a newer request');
-    this.name = 'StaleRequestError';
+    super('cancelled: a newer request superseded this one');
+    this.name = 'CancelledError';
   }
 }
 

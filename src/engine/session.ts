@@ -1,6 +1,7 @@
 // One model ready for analysis: the opened folder, an inference backend and its probe scores.
 import { analyze, computeAblation, type Analysis, type AnalyzeOptions } from './analysis';
 import type { InferenceBackend } from './backend';
+import { throwIfCancelled, type CancellationToken } from './cancellation';
 import { runProbe, type ProbeResult } from './probe';
 import type { ProbeCache } from './probeCache';
 import type { OpenedModel } from './model';
@@ -36,12 +37,12 @@ export class ModelSession {
 
   async analyze(text: string, opts: AnalyzeOptions = {}): Promise<Analysis> {
     const probe = await this.probe();
-    opts.checkStale?.();
+    throwIfCancelled(opts.token);
     return analyze(text, this.model.tokenizer, this.backend, this.model.dims, probe.heads, opts);
   }
 
-  ablate(a: Analysis, baseMask?: Float32Array, checkStale?: () => void): Promise<(number | null)[]> {
-    return computeAblation(a, this.backend, baseMask, checkStale);
+  ablate(a: Analysis, baseMask?: Float32Array, token?: CancellationToken): Promise<(number | null)[]> {
+    return computeAblation(a, this.backend, baseMask, token);
   }
 
   dispose(): Promise<void> {

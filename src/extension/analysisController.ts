@@ -1,9 +1,11 @@
 // Runs analyses for editors and keeps the latest one per document. The latest request wins:
-// every await is followed by a generation check, and a stale result never reaches the screen.
+// each request has its own cancellation source, cancelled by the next request; the engine and the
+// worker stop on it, and a cancelled result never reaches the screen.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Analysis } from '../engine/analysis';
-import { EngineError, StaleRequestError } from '../engine/errors';
+import { CancellationTokenSource, throwIfCancelled, type CancellationToken } from '../engine/cancellation';
+import { CancelledError, EngineError } from '../engine/errors';
 import type { ModelSession } from '../engine/session';
 import { readSettings } from './config';
 import { describeError, ModelManager } from './modelManager';
@@ -61,7 +63,8 @@ export type AnalysisListener = (d: DocumentAnalysis | null, uri: string) => void
 
 export class AnalysisController implements vscode.Disposable {
   private readonly results = new Map<string, DocumentAnalysis>();
-  private generation = 0;
+  /** The request in flight (any document): the next one cancels it. */
+  private inFlight: CancellationTokenSource | null = null;
   private seq = 0;
   private readonly listeners: AnalysisListener[] = [];
   private readonly subs: vscode.Disposable[] = [];
@@ -96,10 +99,9 @@ export class AnalysisController implements vscode.Disposable {
     return this.results.get(uri);
   }
 
-  /** Makes every request in flight stale. */
+  /** Cancels the request in flight, if any. */
   cancelAll(): void {
-    this.generation++;
-    this.models.workerPool.generation = this.generation;
+    this.inFlight?.cancel();
   }
 
   clear(uri: string): void {
@@ -118,7 +120,10 @@ export class AnalysisController implements vscode.Disposable {
    * Throws EngineError for problems the user must act on.
    */
   async run(editor: vscode.TextEditor, range: vscode.Range): Promise<DocumentAnalysis | null> {
-    const gen = ++this.generation;
+    this.inFlight?.cancel();
+    const source = new CancellationTokenSource();
+    this.inFlight = source;
+    const token = source.token;
     const doc = editor.document;
     const tracked: TrackedRange = { uri: doc.uri.toString(), start: doc.offsetAt(range.start), end: doc.offsetAt(range.end) };
     this.tracked.add(tracked);
@@ -127,9 +132,9 @@ export class AnalysisController implements vscode.Disposable {
     try {
       dir = this.models.resolveDir(setting);
       for (let attempt = 1; ; attempt++) {
-        const r = await this.attempt(doc, tracked, gen, dir);
+        const r = await this.attempt(doc, tracked, token, dir);
         if (r !== 'textChanged') return r;
-        if (gen !== this.generation) return null;
+        if (token.isCancellationRequested) return null;
         if (doc.isClosed) {
           this.setState('idle');
           return null;
@@ -141,24 +146,21 @@ export class AnalysisController implements vscode.Disposable {
         this.log.appendLine('the text changed while the model ran: analysing the edited text again');
       }
     } catch (e) {
-      if (e instanceof StaleRequestError) return null;
-      if (gen === this.generation) {
+      if (e instanceof CancelledError) return null;
+      if (!token.isCancellationRequested) {
         this.failure = { model: modelLabel(dir, this.models.bundledModelDir), message: describeError(e) };
         this.setState('error');
       }
       throw e;
     } finally {
       this.tracked.delete(tracked);
+      if (this.inFlight === source) this.inFlight = null;
+      source.dispose();
     }
   }
 
   /** One analysis of the tracked range; 'textChanged' when the document changed meanwhile. */
-  private async attempt(doc: vscode.TextDocument, range: TrackedRange, gen: number, dir: string): Promise<DocumentAnalysis | null | 'textChanged'> {
-    const stale = () => gen !== this.generation;
-    const checkStale = () => {
-      if (stale()) throw new StaleRequestError();
-    };
-    const settings = readSettings();
+  private async attempt(doc: vscode.TextDocument, range: TrackedRange, token: CancellationToken, dir: string): Promise<DocumentAnalysis | null | 'textChanged'> {    const settings = readSettings();
     const version = doc.version;
     const t0 = Date.now();
     const baseOffset = range.start;
@@ -166,19 +168,18 @@ export class AnalysisController implements vscode.Disposable {
     if (text.trim().length === 0) throw new EngineError('the text to analyse is empty or only whitespace: select some text first');
     this.setState(this.models.isLoaded(dir) ? 'analysing' : 'loading');
     const session = await this.models.session(dir);
-    checkStale();
+    throwIfCancelled(token);
     this.setState('analysing');
-    this.models.workerPool.generation = gen;
     const analysis = await session.analyze(text, {
       inductionThreshold: settings.inductionThreshold,
       topK: 5,
       headMask: this.userMask ?? undefined,
       maxTokens: settings.maxTokens,
-      checkStale,
+      token,
     });
     // The overlay ranks events by their ablation gain: compute it before anything is painted.
-    await session.ablate(analysis, this.userMask ?? undefined, checkStale);
-    checkStale();
+    await session.ablate(analysis, this.userMask ?? undefined, token);
+    throwIfCancelled(token);
     // The text changed while the model ran: these offsets would be wrong.
     if (doc.version !== version) return 'textChanged';
     const truncatedChars = text.length - analysis.analysedLength;

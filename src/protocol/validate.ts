@@ -277,11 +277,11 @@ export const matrix: Validator<Matrix> = refine(obj({ shape: tuple2(int(0, MAX_I
 /** The circuits the worker computes for the panel (top-level shape, matrix sizes). */
 export const panelCircuits: Validator<PanelCircuits> = obj({
   previousTokenQK: obj({ head: headRef, subDiagonalMass: anyNum, pattern: matrix }),
-  kCompositionPattern: obj({ previousHead: headRef, inductionHead: headRef, scores: matrix }),
-  ovCircuit: refine(obj({ head: headRef, tokens: arrayOf(str(10_000), { max: 100_000 }), matrix }), (o) =>
-    o.matrix.shape[0] === o.tokens.length && o.matrix.shape[1] === o.tokens.length
+  kCompositionPattern: obj({ previousHead: headRef, inductionHead: headRef, scores: matrix, maxAbs: anyNum }),
+  ovCircuit: refine(obj({ head: headRef, tokens: arrayOf(str(10_000), { max: 100_000 }), matrix, standardized: matrix, diagonalMaxRows: int(0, MAX_INT32) }), (o) =>
+    [o.matrix, o.standardized].every((m) => m.shape[0] === o.tokens.length && m.shape[1] === o.tokens.length)
       ? null
-      : `matrix: expected shape [${o.tokens.length}, ${o.tokens.length}] (one row and column per token), got [${o.matrix.shape}]`,
+      : `matrix: expected shape [${o.tokens.length}, ${o.tokens.length}] (one row and column per token), got [${o.matrix.shape}] and [${o.standardized.shape}]`,
   ),
   copying: arrayOf(obj({ layer: int(0, MAX_INT32), head: int(0, MAX_INT32), eigenCopyingScore: anyNum, top1Accuracy: anyNum }), { max: 100_000 }),
   kComposition: obj({ scores: arrayOf(arrayOf(anyNum, { max: 100_000 }), { max: 100_000 }), baseline: anyNum }),
@@ -396,7 +396,6 @@ const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
   result: refine(
     obj({
       requestId,
-      generation: int(0),
       logits: f32(),
       attentions: nullable(f32()),
       logsumexp: optional(f32()),
@@ -405,7 +404,6 @@ const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
     }),
     (m, expect: ResultExpectation | undefined) => resultShape(m) ?? (expect ? resultSizes(m, expect) : null),
   ),
-  stale: obj({ requestId, generation: int(0) }),
   circuits: obj({ requestId, circuits: panelCircuits }),
   unloaded: obj({ requestId }),
   pong: obj({ requestId }),
@@ -427,6 +425,7 @@ const modelDir = str(32_768, 1);
 
 const TO_WORKER = oneOf<ToWorker, undefined>({
   open: obj({ requestId, modelDir }),
+  cancel: obj({ requestId }),
   inspect: obj({ requestId, modelDir }),
   load: obj({ requestId, modelDir, stamp: optional(str(200)), threads: optional(int(0, 1024)) }),
   forward: refine(
@@ -434,7 +433,6 @@ const TO_WORKER = oneOf<ToWorker, undefined>({
       requestId,
       modelDir,
       stamp: optional(str(200)),
-      generation: int(0),
       ids: i32(),
       batch: int(1),
       seq: int(1, MAX_SEQ),

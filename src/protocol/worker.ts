@@ -20,6 +20,8 @@ export interface WorkerModelSummary {
 export type ToWorker =
   /** Reads and checks a model folder's files (the host never does). */
   | { type: 'open'; requestId: number; modelDir: string }
+  /** The host no longer wants request `requestId`: skipped if it has not started (no reply). */
+  | { type: 'cancel'; requestId: number }
   /** The folder's size and kind, for pick lists; reads config and headers only. */
   | { type: 'inspect'; requestId: number; modelDir: string }
   /** `stamp` names the version of the folder's files (sizes and times): a model whose files
@@ -30,8 +32,6 @@ export type ToWorker =
       requestId: number;
       modelDir: string;
       stamp?: string;
-      /** Requests older than the newest generation the worker has seen are skipped. */
-      generation: number;
       ids: Int32Array; // [batch, seq]
       batch: number;
       seq: number;
@@ -51,14 +51,12 @@ export type FromWorker =
   | {
       type: 'result';
       requestId: number;
-      generation: number;
       logits: Float32Array; // [batch, seq, d_vocab]
       attentions: Float32Array | null; // [batch, n_layers, n_heads, seq, seq]
       logsumexp?: Float32Array; // [batch, seq]
       topK?: { k: number; values: Float32Array; ids: Int32Array }; // [batch, seq, k]
       runMs: number;
     }
-  | { type: 'stale'; requestId: number; generation: number }
   | { type: 'circuits'; requestId: number; circuits: PanelCircuits }
   | { type: 'unloaded'; requestId: number }
   | { type: 'pong'; requestId: number }

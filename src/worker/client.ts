@@ -1,8 +1,10 @@
 // Host side of the inference worker: an InferenceBackend whose forward passes run in a
-// worker_threads worker. Results of requests older than the current generation are dropped.
+// worker_threads worker. A request whose token is cancelled fails at once with CancelledError,
+// and the worker is told to skip it.
 import * as os from 'os';
 import { Worker } from 'worker_threads';
-import { EngineError, StaleRequestError } from '../engine/errors';
+import { CancelledError, EngineError } from '../engine/errors';
+import type { CancellationToken } from '../engine/cancellation';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import type { HeadRef, PanelCircuits } from '../protocol/panel';
 import type { ModelParts, ModelSummary } from '../engine/modelParts';
@@ -40,8 +42,6 @@ export class WorkerPool {
   private terminated = false;
   /** How many workers have died so far (a model loaded in a dead worker must be loaded again). */
   crashes = 0;
-  /** Raised by callers when new work supersedes everything in flight. */
-  generation = 0;
   /** Called once per dead worker with what happened. */
   onCrash: (message: string) => void = () => undefined;
 
@@ -81,12 +81,23 @@ export class WorkerPool {
     return w;
   }
 
-  request(msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = [], expect?: ResultExpectation): Promise<FromWorker> {
+  request(msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = [], expect?: ResultExpectation, token?: CancellationToken): Promise<FromWorker> {
     if (this.terminated) return Promise.reject(new EngineError('the inference worker was shut down'));
+    if (token?.isCancellationRequested) return Promise.reject(new CancelledError());
     const w = this.worker ?? this.start();
     const requestId = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject, expect });
+      const cancel = token?.onCancellationRequested(() => {
+        if (!this.pending.delete(requestId)) return;
+        w.postMessage({ type: 'cancel', requestId } as ToWorker);
+        reject(new CancelledError());
+      });
+      const done = () => cancel?.dispose();
+      this.pending.set(requestId, {
+        resolve: (m) => (done(), resolve(m)),
+        reject: (e) => (done(), reject(e)),
+        expect,
+      });
       w.postMessage({ ...msg, requestId } as ToWorker, transfer);
     });
   }
@@ -143,16 +154,15 @@ export class WorkerBackend implements InferenceBackend {
   ) {}
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
-    const generation = this.pool.generation;
     const ids = Int32Array.from(req.ids);
     const headMask = req.headMask ? Float32Array.from(req.headMask) : undefined;
     const transfer = [ids.buffer as ArrayBuffer, ...(headMask ? [headMask.buffer as ArrayBuffer] : [])];
     const m = await this.pool.request(
-      { type: 'forward', modelDir: this.modelDir, stamp: this.stamp, generation, ids, batch: req.batch, seq: req.seq, headMask, wantAttentions: req.wantAttentions },
+      { type: 'forward', modelDir: this.modelDir, stamp: this.stamp, ids, batch: req.batch, seq: req.seq, headMask, wantAttentions: req.wantAttentions },
       transfer,
       { batch: req.batch, seq: req.seq, wantAttentions: req.wantAttentions, ...this.dims },
+      req.token,
     );
-    if (m.type === 'stale' || generation < this.pool.generation) throw new StaleRequestError();
     if (m.type !== 'result') throw new EngineError(`unexpected worker reply ${m.type}`);
     return { batch: req.batch, seq: req.seq, logits: m.logits, attentions: m.attentions, logsumexp: m.logsumexp, topK: m.topK };
   }

@@ -17,7 +17,8 @@ import { validateToWorker } from '../protocol/validate';
 import { circuitsForPanel } from './circuitsView';
 
 const models = new Map<string, Promise<OrtModel>>();
-let newestGeneration = -1;
+/** Requests the host cancelled before they started: skipped without a reply. */
+const cancelled = new Set<number>();
 
 function post(msg: FromWorker) {
   const transfer: ArrayBuffer[] = [];
@@ -80,16 +81,12 @@ async function handle(msg: ToWorker): Promise<void> {
         post({ type: 'circuits', requestId: msg.requestId, circuits: circuitsForPanel(msg.modelDir, msg.previousHead, msg.inductionHead) });
         return;
       case 'forward': {
-        newestGeneration = Math.max(newestGeneration, msg.generation);
-        if (msg.generation < newestGeneration) {
-          post({ type: 'stale', requestId: msg.requestId, generation: msg.generation });
-          return;
-        }
+        if (cancelled.delete(msg.requestId)) return;
         const m = await model(msg.modelDir, msg.stamp);
         const t0 = performance.now();
         const out = await m.forward(msg);
         // ORT's output buffers are plain ArrayBuffers: transferred to the caller, never copied.
-        post({ type: 'result', requestId: msg.requestId, generation: msg.generation, logits: out.logits, attentions: out.attentions, logsumexp: out.logsumexp, topK: out.topK, runMs: performance.now() - t0 });
+        post({ type: 'result', requestId: msg.requestId, logits: out.logits, attentions: out.attentions, logsumexp: out.logsumexp, topK: out.topK, runMs: performance.now() - t0 });
         return;
       }
     }
@@ -105,7 +102,8 @@ function exhaustHeap(): never {
   for (;;) hoard.push(new Array(1 << 20).fill(hoard.length + 0.5));
 }
 
-// Messages are handled one at a time, in order, so a burst of stale requests is skipped cheaply.
+// Messages are handled one at a time, in order; a cancel is noted at once (not queued), so the
+// forward passes it names are skipped when their turn comes.
 let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (raw: unknown) => {
   const v = validateToWorker(raw);
@@ -115,6 +113,9 @@ parentPort!.on('message', (raw: unknown) => {
     return;
   }
   const msg = v.msg;
-  if (msg.type === 'forward') newestGeneration = Math.max(newestGeneration, msg.generation);
+  if (msg.type === 'cancel') {
+    cancelled.add(msg.requestId);
+    return;
+  }
   queue = queue.then(() => handle(msg));
 });

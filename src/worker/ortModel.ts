@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import { EngineError } from '../engine/errors';
+import { throwIfCancelled } from '../engine/cancellation';
 import type { ModelFolder } from '../engine/manifest';
 import { buildHfGraph } from '../engine/hf/build';
 import type { HfFolder } from '../engine/hf/folder';
@@ -50,6 +51,7 @@ export class OrtModel implements InferenceBackend {
   }
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
+    throwIfCancelled(req.token);
     const m = this.folder.manifest;
     const { n_layers: L, n_heads: H, d_vocab: V, n_ctx } = m.architecture;
     if (req.seq > n_ctx) throw new EngineError(`sequence of ${req.seq} tokens is longer than the model's context (${n_ctx})`);

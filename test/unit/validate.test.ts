@@ -187,7 +187,6 @@ function result(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: 'result',
     requestId: 7,
-    generation: 3,
     logits: new Float32Array(N_LOGITS),
     attentions: new Float32Array(N_ATTN),
     logsumexp: new Float32Array(6),
@@ -200,8 +199,8 @@ function result(over: Record<string, unknown> = {}): Record<string, unknown> {
 function circuits(): PanelCircuits {
   return {
     previousTokenQK: { head: { layer: 0, head: 1 }, subDiagonalMass: 0.93, pattern: { shape: [3, 3], data: new Float32Array(9) } },
-    kCompositionPattern: { previousHead: { layer: 0, head: 1 }, inductionHead: { layer: 1, head: 0 }, scores: { shape: [4, 4], data: new Float32Array(16) } },
-    ovCircuit: { head: { layer: 1, head: 0 }, tokens: ['a', ' b'], matrix: { shape: [2, 2], data: Float32Array.from([1, 0, 0, 1]) } },
+    kCompositionPattern: { previousHead: { layer: 0, head: 1 }, inductionHead: { layer: 1, head: 0 }, scores: { shape: [4, 4], data: new Float32Array(16) }, maxAbs: 0 },
+    ovCircuit: { head: { layer: 1, head: 0 }, tokens: ['a', ' b'], matrix: { shape: [2, 2], data: Float32Array.from([1, 0, 0, 1]) }, standardized: { shape: [2, 2], data: Float32Array.from([1, -1, -1, 1]) }, diagonalMaxRows: 2 },
     copying: [{ layer: 1, head: 0, eigenCopyingScore: 0.8, top1Accuracy: NaN }],
     kComposition: { scores: [[0.1, 0.2], [0.3, 0.4]], baseline: 0.05 },
   };
@@ -210,9 +209,11 @@ function circuits(): PanelCircuits {
 const VALID_FROM_WORKER: [string, FromWorker, ResultExpectation?][] = [
   ['loaded', { type: 'loaded', requestId: 1, loadMs: 120.5, dims: { nLayers: 2, nHeads: 8, dVocab: 2048 } }],
   ['result with everything', result() as FromWorker, EXPECT],
-  ['result without the optional fields', { type: 'result', requestId: 2, generation: 0, logits: new Float32Array(N_LOGITS), attentions: null, runMs: 0 }, { ...EXPECT, wantAttentions: false }],
+  ['result without the optional fields', { type: 'result', requestId: 2, logits: new Float32Array(N_LOGITS), attentions: null, runMs: 0 }, { ...EXPECT, wantAttentions: false }],
   ['result without expected sizes', result({ logits: new Float32Array(1), attentions: null, logsumexp: new Float32Array(1) }) as FromWorker],
-  ['stale', { type: 'stale', requestId: 3, generation: 9 }],
+  ['pong', { type: 'pong', requestId: 3 }],
+  ['opened', { type: 'opened', requestId: 4, parts: { folder: { dir: '/m' }, tokenizerJson: { model: {} }, hash: 'abc' } }],
+  ['inspected', { type: 'inspected', requestId: 5, summary: { id: 'm', nLayers: 2, nHeads: 8, nCtx: 512, kind: 'attention-only' } }],
   ['circuits', { type: 'circuits', requestId: 4, circuits: circuits() }],
   ['unloaded', { type: 'unloaded', requestId: 5 }],
   ['pong', { type: 'pong', requestId: Number.MAX_SAFE_INTEGER }],
@@ -268,7 +269,6 @@ const INVALID_FROM_WORKER: [string, unknown, ResultExpectation | undefined, stri
   ['topK ids as a Float32Array', result({ topK: { k: 2, values: new Float32Array(12), ids: new Float32Array(12) } }), undefined, 'result.topK.ids'],
   ['runMs NaN', result({ runMs: NaN }), EXPECT, 'result.runMs'],
   ['runMs missing', (() => { const r = result(); delete r.runMs; return r; })(), EXPECT, 'result.runMs', /missing/],
-  ['generation fractional', result({ generation: 1.5 }), EXPECT, 'result.generation'],
   ['requestId 0', { type: 'pong', requestId: 0 }, undefined, 'pong.requestId'],
   ['requestId negative', { type: 'pong', requestId: -3 }, undefined, 'pong.requestId'],
   ['requestId fractional', { type: 'pong', requestId: 1.5 }, undefined, 'pong.requestId'],
@@ -276,7 +276,6 @@ const INVALID_FROM_WORKER: [string, unknown, ResultExpectation | undefined, stri
   ['requestId as a string', { type: 'unloaded', requestId: '5' }, undefined, 'unloaded.requestId', /a string/],
   ['requestId missing', { type: 'unloaded' }, undefined, 'unloaded.requestId', /missing/],
   ['loadMs infinite', { type: 'loaded', requestId: 1, loadMs: Infinity, dims: { nLayers: 2, nHeads: 8, dVocab: 2048 } }, undefined, 'loaded.loadMs'],
-  ['stale generation negative', { type: 'stale', requestId: 1, generation: -1 }, undefined, 'stale.generation'],
   ['error message not a string', { type: 'error', requestId: 1, message: { text: 'boom' } }, undefined, 'error.message', /expected a string/],
   ['error message a number', { type: 'error', requestId: 1, message: 404 }, undefined, 'error.message'],
   ['error message missing', { type: 'error', requestId: 1 }, undefined, 'error.message', /missing/],
@@ -305,17 +304,20 @@ for (const [name, raw, expect, field, detail] of INVALID_FROM_WORKER) {
 }
 
 test('worker → host: the expected sizes apply only to results', () => {
-  accepted(validateFromWorker({ type: 'stale', requestId: 1, generation: 0 }, EXPECT));
+  accepted(validateFromWorker({ type: 'pong', requestId: 1 }, EXPECT));
   accepted(validateFromWorker({ type: 'error', requestId: 1, message: 'x' }, EXPECT));
 });
 
 // ---- Host → worker -----------------------------------------------------------------------------
 
 const VALID_TO_WORKER: [string, ToWorker][] = [
+  ['open', { type: 'open', requestId: 7, modelDir: '/m' }],
+  ['inspect', { type: 'inspect', requestId: 8, modelDir: '/m' }],
+  ['cancel', { type: 'cancel', requestId: 9 }],
   ['load', { type: 'load', requestId: 1, modelDir: '/models/attn-only-2l' }],
   ['load with threads', { type: 'load', requestId: 1, modelDir: 'C:\\models\\m', threads: 4 }],
-  ['forward', { type: 'forward', requestId: 2, modelDir: '/m', generation: 0, ids: new Int32Array(6), batch: 2, seq: 3, wantAttentions: false }],
-  ['forward with a head mask', { type: 'forward', requestId: 2, modelDir: '/m', generation: 5, ids: new Int32Array(65_536), batch: 1, seq: 65_536, headMask: new Float32Array(16), wantAttentions: true }],
+  ['forward', { type: 'forward', requestId: 2, modelDir: '/m', ids: new Int32Array(6), batch: 2, seq: 3, wantAttentions: false }],
+  ['forward with a head mask', { type: 'forward', requestId: 2, modelDir: '/m', ids: new Int32Array(65_536), batch: 1, seq: 65_536, headMask: new Float32Array(16), wantAttentions: true }],
   ['unload', { type: 'unload', requestId: 3, modelDir: '/m' }],
   ['circuits', { type: 'circuits', requestId: 4, modelDir: '/m', previousHead: { layer: 0, head: 7 }, inductionHead: { layer: 1, head: 4 } }],
   ['ping', { type: 'ping', requestId: 5 }],
@@ -334,12 +336,12 @@ test('host → worker: threads and headMask sent as undefined (as WorkerPool doe
   assert.deepStrictEqual(accepted(validateToWorker({ type: 'load', requestId: 1, modelDir: '/m', threads: undefined })), { type: 'load', requestId: 1, modelDir: '/m' });
   const ids = new Int32Array(3);
   assert.deepStrictEqual(
-    accepted(validateToWorker({ type: 'forward', requestId: 1, modelDir: '/m', generation: 1, ids, batch: 1, seq: 3, headMask: undefined, wantAttentions: true })),
-    { type: 'forward', requestId: 1, modelDir: '/m', generation: 1, ids, batch: 1, seq: 3, wantAttentions: true },
+    accepted(validateToWorker({ type: 'forward', requestId: 1, modelDir: '/m', ids, batch: 1, seq: 3, headMask: undefined, wantAttentions: true })),
+    { type: 'forward', requestId: 1, modelDir: '/m', ids, batch: 1, seq: 3, wantAttentions: true },
   );
 });
 
-const forward = (over: Record<string, unknown>) => ({ type: 'forward', requestId: 2, modelDir: '/m', generation: 0, ids: new Int32Array(6), batch: 2, seq: 3, wantAttentions: false, ...over });
+const forward = (over: Record<string, unknown>) => ({ type: 'forward', requestId: 2, modelDir: '/m', ids: new Int32Array(6), batch: 2, seq: 3, wantAttentions: false, ...over });
 
 const INVALID_TO_WORKER: [string, unknown, string, RegExp?][] = [
   ['ids shorter than batch×seq', forward({ ids: new Int32Array(5) }), 'forward.ids', /2×3 = 6 values, got 5/],
@@ -353,8 +355,6 @@ const INVALID_TO_WORKER: [string, unknown, string, RegExp?][] = [
   ['seq as a string', forward({ seq: '3' }), 'forward.seq'],
   ['headMask as a plain array', forward({ headMask: ones(16) }), 'forward.headMask'],
   ['headMask null', forward({ headMask: null }), 'forward.headMask'],
-  ['generation negative', forward({ generation: -1 }), 'forward.generation'],
-  ['generation NaN', forward({ generation: NaN }), 'forward.generation'],
   ['wantAttentions as a string', forward({ wantAttentions: 'true' }), 'forward.wantAttentions', /boolean/],
   ['wantAttentions missing', forward({ wantAttentions: undefined }), 'forward.wantAttentions', /missing|boolean/],
   ['modelDir empty', { type: 'load', requestId: 1, modelDir: '' }, 'load.modelDir', /non-empty/],
@@ -391,8 +391,8 @@ function prng(seed: number): () => number {
   };
 }
 
-const TYPES = ['ready', 'selectHead', 'revealToken', 'setMask', 'requestCircuits', 'exportJson', 'exportPng', 'perf', 'loaded', 'result', 'stale', 'circuits', 'unloaded', 'pong', 'error', 'load', 'forward', 'unload', 'ping', 'crashForTest', 'constructor', '__proto__', 'toString', ''];
-const KEYS = ['type', 'head', 'layer', 'index', 'mask', 'view', 'dataUrl', 'mark', 'ms', 'requestId', 'loadMs', 'generation', 'logits', 'attentions', 'logsumexp', 'topK', 'k', 'values', 'ids', 'runMs', 'circuits', 'message', 'modelDir', 'threads', 'batch', 'seq', 'headMask', 'wantAttentions', 'previousHead', 'inductionHead', 'how', 'shape', 'data', '__proto__', 'constructor', 'prototype', 'length', '0'];
+const TYPES = ['ready', 'selectHead', 'revealToken', 'setMask', 'requestCircuits', 'exportJson', 'exportPng', 'perf', 'loaded', 'result', 'circuits', 'opened', 'inspected', 'cancel', 'open', 'inspect', 'unloaded', 'pong', 'error', 'load', 'forward', 'unload', 'ping', 'crashForTest', 'constructor', '__proto__', 'toString', ''];
+const KEYS = ['type', 'head', 'layer', 'index', 'mask', 'view', 'dataUrl', 'mark', 'ms', 'requestId', 'loadMs', 'logits', 'attentions', 'logsumexp', 'topK', 'k', 'values', 'ids', 'runMs', 'circuits', 'message', 'modelDir', 'threads', 'batch', 'seq', 'headMask', 'wantAttentions', 'previousHead', 'inductionHead', 'how', 'shape', 'data', '__proto__', 'constructor', 'prototype', 'length', '0'];
 
 function junkMaker(rand: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
