@@ -179,8 +179,8 @@ export async function analyze(
   const k = opts.topK ?? 5;
   const inductionHeads = inductionHeadsOf(heads, threshold);
   const N = tokens.ids.length;
-  const loss: (number | null)[] = new Array(N).fill(null);
-  const predictions: Prediction[][] = new Array(N);
+  const loss = new Array<number | null>(N).fill(null);
+  const predictions = new Array<Prediction[]>(N);
   const events: InductionEvent[] = [];
   const windows: AnalysisWindow[] = [];
   for (const w of planWindows(N, dims.nCtx)) {
@@ -202,7 +202,7 @@ export async function computeAblation(a: Analysis, backend: InferenceBackend, ba
   const mask = baseMask ? Float32Array.from(baseMask) : new Float32Array(nLayers * nHeads).fill(1);
   for (const h of a.inductionHeads) mask[h.layer * nHeads + h.head] = 0;
   const N = a.tokens.ids.length;
-  const ablated: (number | null)[] = new Array(N).fill(null);
+  const ablated = new Array<number | null>(N).fill(null);
   for (const w of a.windows) {
     throwIfCancelled(token);
     const ids = windowIds(a.tokens.ids, w.start, w.end, a.dims.bos);
@@ -210,7 +210,7 @@ export async function computeAblation(a: Analysis, backend: InferenceBackend, ba
     scoreWindow(a.tokens.ids, w, out, a.dims, 0, ablated, null);
   }
   throwIfCancelled(token);
-  const gain = ablated.map((v, i) => (v === null || a.loss[i] === null ? null : v - (a.loss[i] as number)));
+  const gain = ablated.map((v, i) => (v === null || a.loss[i] === null ? null : v - (a.loss[i])));
   a.ablationGain = gain;
   return gain;
 }

@@ -25,19 +25,20 @@ export class CancellationTokenSource {
   readonly token: CancellationToken;
 
   constructor() {
-    const self = this;
+    const isCancelled = () => this.cancelled;
+    const listen = (listener: () => void): Disposable => {
+      if (this.cancelled) {
+        listener();
+        return { dispose: () => undefined };
+      }
+      this.listeners.add(listener);
+      return { dispose: () => this.listeners.delete(listener) };
+    };
     this.token = {
       get isCancellationRequested() {
-        return self.cancelled;
+        return isCancelled();
       },
-      onCancellationRequested(listener: () => void): Disposable {
-        if (self.cancelled) {
-          listener();
-          return { dispose: () => undefined };
-        }
-        self.listeners.add(listener);
-        return { dispose: () => self.listeners.delete(listener) };
-      },
+      onCancellationRequested: listen,
     };
   }
 

@@ -1,7 +1,7 @@
 // Weight-based circuits of the induction-circuit papers (docs/definitions.md), row-vector conventions (x W_V W_O).
 // Exact for attention-only models without LayerNorm.
 import { EngineError } from './errors';
-import { eigenvalues, frobenius, matmul, transpose } from './linalg';
+import { eigenvalues, matmul, transpose } from './linalg';
 import type { ModelManifest } from './manifest';
 import { mulberry32, probeTokens } from './probe';
 import type { TensorMap } from './safetensors';

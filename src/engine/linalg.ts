@@ -22,12 +22,6 @@ export function transpose(a: ArrayLike<number>, m: number, n: number): Float64Ar
   return t;
 }
 
-export function frobenius(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return Math.sqrt(s);
-}
-
 /**
  * Eigenvalues of a real square matrix [n,n]: reduction to Hessenberg form by stabilised
  * elimination, then the shifted QR algorithm (Francis double shift), as in EISPACK's hqr.

@@ -16,7 +16,8 @@ export interface Architecture {
   d_vocab: number;
   attn_only: boolean;
   layer_norm: boolean;
-  positional: 'learned' | 'shortformer' | string;
+  /** 'learned' or 'shortformer' for Induction Lens models; 'rotary' for Hugging Face ones. */
+  positional: string;
 }
 
 export interface ModelManifest {
@@ -125,7 +126,7 @@ export function validateManifest(raw: unknown, file: string): ModelManifest {
       ...(a as unknown as Architecture),
       attn_only: a!.attn_only !== false,
       layer_norm: a!.layer_norm === true,
-      positional: typeof a!.positional === 'string' ? (a!.positional as string) : 'learned',
+      positional: typeof a!.positional === 'string' ? (a!.positional) : 'learned',
     },
     bos_token_id: m.bos_token_id as number,
     io: io as ModelManifest['io'],

@@ -109,7 +109,7 @@ export function readFileRange(file: string, start: number, length: number): { by
  *  not . or .., no drive or stream colon), no control characters. Returns it, or fails naming `what`. */
 export function checkPlainFileName(name: unknown, what: string): string {
   const plain = typeof name === 'string' && name.length > 0 && name !== '.' && name !== '..'
-    && !/[\/\\:\u0000-\u001f\u007f-\u009f]/.test(name);
+    && !/[/\\:\u0000-\u001f\u007f-\u009f]/.test(name);
   if (!plain) throw new EngineError(`${what} must be the name of a file in the model folder, not a path (got ${quoted(name ?? null)})`);
-  return name as string;
+  return name;
 }

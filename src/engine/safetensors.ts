@@ -101,8 +101,8 @@ function parseHeader(bytes: Uint8Array, fileSize: number, file: string): Safeten
     if (begin > end) bad(`"data_offsets" [${begin}, ${end}] end before they begin`);
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const size = count * DTYPE_BYTES[dtype as string];
-    if (!Number.isSafeInteger(size)) bad(`shape [${shape}] has too many elements`);
-    if (end - begin !== size) bad(`${end - begin} bytes for ${count} ${dtype} values (${size} bytes)`);
+    if (!Number.isSafeInteger(size)) bad(`shape [${(shape as number[]).join(', ')}] has too many elements`);
+    if (end - begin !== size) bad(`${end - begin} bytes for ${count} ${String(dtype)} values (${size} bytes)`);
     tensors.set(name, { dtype: dtype as string, shape: shape as number[], data_offsets: [begin, end] });
   }
   // Sorted by offset, each tensor must begin where the previous one ended.

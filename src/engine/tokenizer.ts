@@ -69,7 +69,7 @@ type PreTokenizer = { type?: unknown; pretokenizers?: unknown };
 /** Depth-limited: the JSON is untrusted, and real Sequences are one level deep. */
 function hasByteLevel(p: PreTokenizer | undefined, depth = 0): boolean {
   if (!isObject(p) || depth > 8) return false;
-  return p.type === 'ByteLevel' || (p.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.some((q) => hasByteLevel(q, depth + 1)));
+  return p.type === 'ByteLevel' || (p.type === 'Sequence' && Array.isArray(p.pretokenizers) && (p.pretokenizers as unknown[]).some((q) => hasByteLevel(q as PreTokenizer, depth + 1)));
 }
 
 export class TextTokenizer {
@@ -101,7 +101,7 @@ export class TextTokenizer {
     let maxId = -1;
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
-    this.tokenBytes = new Array(this.vocabSize).fill(null);
+    this.tokenBytes = new Array<Uint8Array | null>(this.vocabSize).fill(null);
     // Vocabularies may leave ids unused (the library reports those without a token string).
     for (const [tok, id] of vocab) if (typeof tok === 'string') this.tokenBytes[id] = this.bytesOfToken(tok);
   }

@@ -228,6 +228,6 @@ export class AnalysisController implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subs.forEach((s) => s.dispose());
+    for (const sub of this.subs) sub.dispose();
   }
 }

@@ -54,11 +54,11 @@ export class SuccessorHints implements vscode.InlayHintsProvider, vscode.Disposa
   /** The hints shown now for a document (for tests). */
   shown(doc: vscode.TextDocument): { offset: number; label: string }[] {
     const full = new vscode.Range(0, 0, doc.lineCount, 0);
-    return this.provideInlayHints(doc, full).map((h) => ({ offset: doc.offsetAt(h.position), label: String(h.label) }));
+    return this.provideInlayHints(doc, full).map((h) => ({ offset: doc.offsetAt(h.position), label: typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('') }));
   }
 
   dispose(): void {
-    this.subs.forEach((s) => s.dispose());
+    for (const sub of this.subs) sub.dispose();
     this.changed.dispose();
   }
 }

@@ -40,6 +40,6 @@ export class LiveMode implements vscode.Disposable {
 
   dispose(): void {
     this.cancel();
-    this.subs.forEach((s) => s.dispose());
+    for (const sub of this.subs) sub.dispose();
   }
 }

@@ -75,7 +75,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subs.forEach((x) => x.dispose());
+    for (const sub of this.subs) sub.dispose();
     this.item.dispose();
     this.filterItem.dispose();
   }

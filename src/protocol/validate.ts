@@ -21,8 +21,10 @@ export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 export type Validation<T> = { ok: true; msg: T } | { ok: false; reason: string };
 
 /** Checks `v` (found at `path`) and returns a fresh value, or a reason naming the field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a validator that ignores its context accepts any
 export type Validator<T, C = any> = (v: unknown, path: string, ctx: C) => Result<T>;
 /** A validator whose field may be absent (or undefined): the key is then left out of the result. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as for Validator
 export type OptionalValidator<T, C = any> = Validator<T | undefined, C> & { readonly optional: true };
 
 const pass = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -61,6 +63,7 @@ export function describe(v: unknown): string {
 // The internal name of a typed array ('Float32Array'), from %TypedArray%.prototype's
 // Symbol.toStringTag getter: unlike instanceof or a toStringTag property it cannot be faked and
 // works across realms. Undefined for everything else.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(v)
 const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)!.get!;
 function typedArrayName(v: unknown): string | undefined {
   return ArrayBuffer.isView(v) ? (typedArrayTag.call(v) as string | undefined) : undefined;
@@ -142,9 +145,11 @@ export function nullable<T, C>(inner: Validator<T, C>): Validator<T | null, C> {
   return (v, path, ctx) => (v === null ? pass(null) : inner(v, path, ctx));
 }
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- type-level plumbing over validators of any value and context */
 type AnyValidator = Validator<any, any>;
 type Shape = Record<string, AnyValidator>;
 type Out<V> = V extends Validator<infer T, any> ? T : never;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 export type ObjOut<S extends Shape> = Simplify<
   { [K in keyof S as S[K] extends { optional: true } ? never : K]: Out<S[K]> } & {

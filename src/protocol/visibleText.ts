@@ -4,7 +4,7 @@
 
 /** Characters that draw nothing: format characters (Cf), controls other than tab/LF/CR, line and
  *  paragraph separators, and the Hangul fillers. */
-const INVISIBLE = /[\p{Cf}\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u115f\u1160\u3164\uffa0\u034f]/gu;
+const INVISIBLE = /[\p{Cf}\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u115f\u1160\u3164\uffa0]|\u034f/gu;
 
 /** Invisible characters as ⟨U+200B⟩; everything else unchanged. */
 export function markInvisible(text: string): string {

@@ -89,7 +89,7 @@ export class WorkerPool {
     return new Promise((resolve, reject) => {
       const cancel = token?.onCancellationRequested(() => {
         if (!this.pending.delete(requestId)) return;
-        w.postMessage({ type: 'cancel', requestId } as ToWorker);
+        w.postMessage({ type: 'cancel', requestId });
         reject(new CancelledError());
       });
       const done = () => cancel?.dispose();
@@ -98,7 +98,7 @@ export class WorkerPool {
         reject: (e) => (done(), reject(e)),
         expect,
       });
-      w.postMessage({ ...msg, requestId } as ToWorker, transfer);
+      w.postMessage({ ...msg, requestId }, transfer);
     });
   }
 
@@ -156,7 +156,7 @@ export class WorkerBackend implements InferenceBackend {
   async forward(req: ForwardRequest): Promise<ForwardResult> {
     const ids = Int32Array.from(req.ids);
     const headMask = req.headMask ? Float32Array.from(req.headMask) : undefined;
-    const transfer = [ids.buffer as ArrayBuffer, ...(headMask ? [headMask.buffer as ArrayBuffer] : [])];
+    const transfer = [ids.buffer, ...(headMask ? [headMask.buffer] : [])];
     const m = await this.pool.request(
       { type: 'forward', modelDir: this.modelDir, stamp: this.stamp, ids, batch: req.batch, seq: req.seq, headMask, wantAttentions: req.wantAttentions },
       transfer,

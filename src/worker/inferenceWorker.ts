@@ -99,7 +99,7 @@ async function handle(msg: ToWorker): Promise<void> {
 /** Allocates until the heap limit ends this worker (tests of the host surviving it). */
 function exhaustHeap(): never {
   const hoard: number[][] = [];
-  for (;;) hoard.push(new Array(1 << 20).fill(hoard.length + 0.5));
+  for (;;) hoard.push(new Array<number>(1 << 20).fill(hoard.length + 0.5));
 }
 
 // Messages are handled one at a time, in order; a cancel is noted at once (not queued), so the

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { textBudget, tokensWithinAttentionBudget } from '../../src/engine/analysis';
 import { TextTokenizer } from '../../src/engine/tokenizer';
 import { main } from '../../src/cli/main';
@@ -74,10 +74,10 @@ test('the CLI on a 20 MB file: seconds, bounded memory, and it says where it cut
 test('the CLI refuses a FIFO and --max-tokens outside its range', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-fifo-'));
   const fifo = path.join(dir, 'pipe.txt');
-  require('child_process').execFileSync('mkfifo', [fifo]);
+  execFileSync('mkfifo', [fifo]);
   const err: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((s: string) => err.push(String(s)) > 0) as typeof process.stderr.write;
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => err.push(String(s)) > 0);
   try {
     assert.equal(await main(['analyze', fifo, '--model', MODEL_DIR]), 2);
     assert.equal(await main(['analyze', fifo, '--max-tokens', '100000']), 2);

@@ -30,7 +30,7 @@ function f32(name: string, file: string): Float32Array {
 }
 
 /** Rows `rows` of a [batch=1, seq, n] tensor -> [rows.length, n]. */
-function pickRows(a: Float32Array, seq: number, rows: number[], n: number): Float32Array {
+function pickRows(a: Float32Array, rows: number[], n: number): Float32Array {
   const out = new Float32Array(rows.length * n);
   rows.forEach((r, i) => out.set(a.subarray(r * n, (r + 1) * n), i * n));
   return out;
@@ -48,10 +48,10 @@ for (const name of HF_MODELS) {
       assert.ok(T >= n_ctx - 1, 'the parity sequence spans the context');
       const out = await m.forward({ ids, batch: 1, seq: T, wantAttentions: true });
       const rows = ref.parity.rows;
-      const logitDiff = maxAbsDiff(pickRows(out.logits, T, rows, V), f32(name, 'parity_logits.f32'));
+      const logitDiff = maxAbsDiff(pickRows(out.logits, rows, V), f32(name, 'parity_logits.f32'));
       // attentions [1, L, H, T, T] -> the reference keeps query rows `rows` of every (layer, head).
       const attn = new Float32Array(L * H * rows.length * T);
-      for (let lh = 0; lh < L * H; lh++) attn.set(pickRows(out.attentions!.subarray(lh * T * T, (lh + 1) * T * T), T, rows, T), lh * rows.length * T);
+      for (let lh = 0; lh < L * H; lh++) attn.set(pickRows(out.attentions!.subarray(lh * T * T, (lh + 1) * T * T), rows, T), lh * rows.length * T);
       const attnDiff = maxAbsDiff(attn, f32(name, 'parity_attentions.f32'));
       console.log(`# ${name}: max |logits diff| ${logitDiff.toExponential(2)}, max |attention diff| ${attnDiff.toExponential(2)} over ${T} tokens`);
       assert.ok(logitDiff <= 1e-4, `logits differ by ${logitDiff}`);

@@ -92,11 +92,11 @@ function mutate(rng: Rng, files: Record<string, Buffer>): { file: string; bytes:
     if (field === 'data_offsets') {
       const i = Math.floor(rng() * 2);
       const o = [...offsets];
-      o[i] = pick(rng, [o[i] + 1, o[i] - 1, o[i] + 2, -o[i] - 1, o[i] + 0.5, o[1 - i], o[i] * 2, 2 ** 60]) as number;
+      o[i] = pick(rng, [o[i] + 1, o[i] - 1, o[i] + 2, -o[i] - 1, o[i] + 0.5, o[1 - i], o[i] * 2, 2 ** 60]);
       e.data_offsets = rng() < 0.1 ? pick(rng, WEIRD) : o;
     } else if (field === 'shape') {
       const s = [...(e.shape as number[])];
-      if (s.length && rng() < 0.7) s[Math.floor(rng() * s.length)] = pick(rng, [0, 1, -1, 2.5, s[0] + 1, s[0] * 2, 2 ** 40]) as number;
+      if (s.length && rng() < 0.7) s[Math.floor(rng() * s.length)] = pick(rng, [0, 1, -1, 2.5, s[0] + 1, s[0] * 2, 2 ** 40]);
       else if (rng() < 0.5) s.push(1);
       else s.pop();
       e.shape = rng() < 0.1 ? pick(rng, WEIRD) : s;

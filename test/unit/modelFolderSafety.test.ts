@@ -55,7 +55,7 @@ const q = (name: string) => esc(JSON.stringify(name));
 /** Asserts `f` throws an EngineError whose message matches `pattern`. */
 function refuses(f: () => unknown, pattern: RegExp, what = pattern.source): void {
   assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof EngineError, `${what}: not an EngineError: ${e}`);
+    assert.ok(e instanceof EngineError, `${what}: not an EngineError: ${String(e)}`);
     assert.match(e.message, pattern, what);
     return true;
   });

@@ -76,6 +76,7 @@ const INVALID_PANEL: [string, () => unknown, PanelContext | null, string, RegExp
   ['mask value 0.5', () => ({ type: 'setMask', mask: [1, 1, 1, 0.5, ...ones(12)] }), CTX, 'setMask.mask[3]', /0 or 1, got 0\.5/],
   ['mask value "1"', () => ({ type: 'setMask', mask: ['1', ...ones(15)] }), CTX, 'setMask.mask[0]', /a string/],
   ['mask value NaN', () => ({ type: 'setMask', mask: [...ones(15), NaN] }), CTX, 'setMask.mask[15]', /NaN/],
+  // eslint-disable-next-line no-sparse-arrays -- a sparse array is one of the inputs
   ['mask with a hole', () => ({ type: 'setMask', mask: [...ones(7), , ...ones(8)] }), CTX, 'setMask.mask[7]', /undefined/],
   ['mask as a Float32Array', () => ({ type: 'setMask', mask: new Float32Array(16).fill(1) }), CTX, 'setMask.mask', /Float32Array\(16\)/],
   ['mask as an object', () => ({ type: 'setMask', mask: { length: 16 } }), CTX, 'setMask.mask'],

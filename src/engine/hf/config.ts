@@ -199,7 +199,7 @@ function ropeParameters(c: Record<string, unknown>, fail: (w: string) => never):
       const v = o[key];
       if (v == null) continue;
       if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(`"${key}" must be ${range} (got ${quoted(v)})`);
-      return v as number;
+      return v;
     }
     return undefined;
   };

@@ -19,7 +19,7 @@ const ref = () => JSON.parse(fs.readFileSync(path.join(ws(), 'fixtures', 'refere
 async function api(): Promise<ExtensionApi['_test']> {
   const ext = vscode.extensions.getExtension<ExtensionApi>(EXT_ID);
   assert.ok(ext, `extension ${EXT_ID} is installed`);
-  return (await ext!.activate())._test;
+  return (await ext.activate())._test;
 }
 
 async function setting(key: string, value: unknown) {
@@ -77,10 +77,10 @@ test('Select Model switches the extension to the chosen model and scores its hea
   await vscode.commands.executeCommand('inductionLens.showInductionAttention');
   const a = t.analysis(editor.document.uri.toString());
   assert.ok(a, 'analysed with the selected model');
-  assert.equal(a!.session.id, path.basename(dir));
+  assert.equal(a.session.id, path.basename(dir));
   // Head scores from the built ONNX graph equal the PyTorch reference's.
   for (const h of r.probe.heads) {
-    const got = a!.analysis.heads.find((x: { layer: number; head: number }) => x.layer === h.layer && x.head === h.head)!;
+    const got = a.analysis.heads.find((x: { layer: number; head: number }) => x.layer === h.layer && x.head === h.head)!;
     assert.ok(Math.abs(got.induction - h.induction) < 1e-3, `L${h.layer}H${h.head} induction ${got.induction} vs ${h.induction}`);
     assert.ok(Math.abs(got.previousToken - h.previousToken) < 1e-3);
   }

@@ -15,7 +15,7 @@ const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 async function api(): Promise<ExtensionApi['_test']> {
   const ext = vscode.extensions.getExtension<ExtensionApi>('induction-lens.induction-lens');
   assert.ok(ext);
-  return (await ext!.activate())._test;
+  return (await ext.activate())._test;
 }
 
 async function analyse(t: ExtensionApi['_test'], name: string) {
@@ -39,7 +39,7 @@ test('the bundled model is used, not the folder the workspace names', async () =
   const d = await analyse(t, 'random-words.txt');
   assert.equal(t.lastError(), null);
   assert.ok(d, 'analysed');
-  assert.equal(d!.session.id, 'attn-only-2l');
+  assert.equal(d.session.id, 'attn-only-2l');
   assert.ok(!t.status().main.includes('workspace-model'), t.status().main);
 });
 
