@@ -5,6 +5,7 @@
 import type { Tensor } from '../safetensors';
 import { EngineError } from '../errors';
 import { Graph } from '../onnx/graph';
+import { transpose } from '../linalg';
 import type { HfSpec } from './config';
 
 export const TOP_K = 5;
@@ -102,7 +103,7 @@ class Builder {
   /** A torch Linear weight [out, in] as a MatMul operand [in, out]. */
   private linear(name: string, out: number, inp: number): string {
     const t = this.tensor(name, [out, inp]);
-    return this.g.weight(name + '.T', transpose(t.data, out, inp), [inp, out]);
+    return this.g.weight(name + '.T', transpose(t.data, out, inp, 'f32'), [inp, out]);
   }
 
   private bias(name: string, n: number): string | null {
@@ -192,7 +193,7 @@ class Builder {
           if (b) bias.set(b.data.subarray(h * 3 * D + i * D, h * 3 * D + (i + 1) * D), h * D);
         }
         return {
-          w: g.weight(`${name}.${'qkv'[i]}.T`, transpose(rows, H * D, d), [d, H * D]),
+          w: g.weight(`${name}.${'qkv'[i]}.T`, transpose(rows, H * D, d, 'f32'), [d, H * D]),
           b: b ? g.weight(`${name}.${'qkv'[i]}.b`, bias, [H * D]) : null,
         };
       };
@@ -212,7 +213,7 @@ class Builder {
         rows.set(t.data.subarray(src * D * d, (src + 1) * D * d), h * D * d);
         bias?.set(bt!.data.subarray(src * D, (src + 1) * D), h * D);
       }
-      const w = g.weight(this.layer(l, `self_attn.${n}.T`), transpose(rows, H * D, d), [d, H * D]);
+      const w = g.weight(this.layer(l, `self_attn.${n}.T`), transpose(rows, H * D, d, 'f32'), [d, H * D]);
       return { w, b: bias ? g.weight(this.layer(l, `self_attn.${n}.b`), bias, [H * D]) : null };
     };
     const [q, k, v] = [proj('q_proj', H), proj('k_proj', Hkv), proj('v_proj', Hkv)];
@@ -291,23 +292,8 @@ class Builder {
     if (this.weights.has(own)) return this.linear(own, V, d);
     if (!this.s.tiedEmbeddings) throw new EngineError(`the weights have no tensor "${own}" and config.json does not tie the embeddings`);
     const e = this.tensor(this.name('embed'), [V, d]);
-    return this.g.weight('unembed.T', transpose(e.data, V, d), [d, V]);
+    return this.g.weight('unembed.T', transpose(e.data, V, d, 'f32'), [d, V]);
   }
-}
-
-/** [rows, cols] -> [cols, rows], row-major; in 32 x 32 tiles, which keeps large matrices
- *  (a 50,257 x 768 embedding) in cache. */
-function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  const B = 32;
-  for (let r0 = 0; r0 < rows; r0 += B) {
-    const r1 = Math.min(rows, r0 + B);
-    for (let c0 = 0; c0 < cols; c0 += B) {
-      const c1 = Math.min(cols, c0 + B);
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = a[r * cols + c];
-    }
-  }
-  return out;
 }
 
 /** Columns [start, start + n) of a [rows, cols] matrix. */
