@@ -1,35 +1,11 @@
-// Output formats of the CLI: the JSON documents named in the issues, and readable tables.
+// Output formats of the CLI: readable tables and the JSON documents named in the issues (the
+// analysis report itself is src/engine/report.ts, shared with the panel's Export JSON).
 import type { Analysis } from '../engine/analysis';
 import { markInvisible } from '../protocol/visibleText';
 import type { CircuitsReport } from '../engine/circuits';
 import type { ProbeResult } from '../engine/probe';
 import type { ModelSession } from '../engine/session';
-
-export function modelJson(s: ModelSession) {
-  const d = s.model.dims;
-  return { id: s.id, nLayers: d.nLayers, nHeads: d.nHeads, nCtx: d.nCtx };
-}
-
-export function analysisJson(s: ModelSession, a: Analysis, topK: number) {
-  const tok = s.model.tokenizer;
-  const text = (id: number) => tok.tokenText(id);
-  const out: Record<string, unknown> = {
-    model: modelJson(s),
-    tokens: Array.from(a.tokens.ids, (id, i) => ({ id, text: text(id), start: a.tokens.starts[i], end: a.tokens.ends[i] })),
-    heads: a.heads.map((h) => ({ layer: h.layer, head: h.head, induction: h.induction, previousToken: h.previousToken, duplicateToken: h.duplicateToken })),
-    inductionHeads: a.inductionHeads,
-    events: a.events.map((e) => ({
-      query: e.query, source: e.source, successorId: e.successorId, attention: e.attention,
-      head: { layer: e.head.layer, head: e.head.head }, prob: e.prob, rank: e.rank, hit: e.hit,
-    })),
-    loss: a.loss,
-    ablationGain: a.ablationGain ?? a.loss.map(() => null),
-  };
-  if (topK > 0) {
-    out.predictions = a.predictions.map((ps) => ps.slice(0, topK).map((p) => ({ id: p.id, text: text(p.id), prob: p.prob })));
-  }
-  return out;
-}
+import { modelJson } from '../engine/report';
 
 /** A token in the table: quoted, with invisible characters marked (an empty token reads ""). */
 const show = (t: string) => JSON.stringify(markInvisible(t));

@@ -6,7 +6,8 @@ import { openModel } from '../engine/model';
 import { OrtModel } from '../worker/ortModel';
 import { ModelSession } from '../engine/session';
 import { textBudget } from '../engine/analysis';
-import { analysisJson, circuitsText, headsTable, analysisTable } from './format';
+import { analysisJson } from '../engine/report';
+import { circuitsText, headsTable, analysisTable } from './format';
 import { circuitsUnavailableReason, computeCircuits } from '../engine/circuits';
 import { readSafetensors } from '../engine/safetensors';
 

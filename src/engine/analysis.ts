@@ -7,10 +7,9 @@ import type { HeadScore } from './probe';
 import { logSumExp, rankAt, topK } from './numeric';
 import type { TextTokenizer, TokenizedText } from './tokenizer';
 
-export interface HeadRef {
-  layer: number;
-  head: number;
-}
+import type { HeadRef } from '../protocol/headRef';
+
+export type { HeadRef };
 
 export interface InductionEvent {
   /** Token index of the repeated token A. */

@@ -6,10 +6,9 @@ import type { ModelManifest } from './manifest';
 import { mulberry32, probeTokens } from './probe';
 import type { TensorMap } from './safetensors';
 
-export interface HeadRef {
-  layer: number;
-  head: number;
-}
+import type { HeadRef } from '../protocol/headRef';
+
+export type { HeadRef };
 
 export interface CopyingScore extends HeadRef {
   /** Σλ / Σ|λ| over the eigenvalues of W_E W_V W_O W_U. */

@@ -1,10 +1,9 @@
 // Messages between the extension host and the panel's webview. Types only; tensors travel as
 // typed arrays with their shape, never as nested JSON arrays.
 
-export interface HeadRef {
-  layer: number;
-  head: number;
-}
+import type { HeadRef } from './headRef';
+
+export type { HeadRef };
 
 export interface Matrix {
   shape: [number, number];

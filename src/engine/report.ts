@@ -1,0 +1,30 @@
+// The JSON report of an analysis: what the CLI prints with --json and the panel's Export JSON
+// writes (the documents named in the issues).
+import type { Analysis } from './analysis';
+import type { ModelSession } from './session';
+
+export function modelJson(s: ModelSession) {
+  const d = s.model.dims;
+  return { id: s.id, nLayers: d.nLayers, nHeads: d.nHeads, nCtx: d.nCtx };
+}
+
+export function analysisJson(s: ModelSession, a: Analysis, topK: number) {
+  const tok = s.model.tokenizer;
+  const text = (id: number) => tok.tokenText(id);
+  const out: Record<string, unknown> = {
+    model: modelJson(s),
+    tokens: Array.from(a.tokens.ids, (id, i) => ({ id, text: text(id), start: a.tokens.starts[i], end: a.tokens.ends[i] })),
+    heads: a.heads.map((h) => ({ layer: h.layer, head: h.head, induction: h.induction, previousToken: h.previousToken, duplicateToken: h.duplicateToken })),
+    inductionHeads: a.inductionHeads,
+    events: a.events.map((e) => ({
+      query: e.query, source: e.source, successorId: e.successorId, attention: e.attention,
+      head: { layer: e.head.layer, head: e.head.head }, prob: e.prob, rank: e.rank, hit: e.hit,
+    })),
+    loss: a.loss,
+    ablationGain: a.ablationGain ?? a.loss.map(() => null),
+  };
+  if (topK > 0) {
+    out.predictions = a.predictions.map((ps) => ps.slice(0, topK).map((p) => ({ id: p.id, text: text(p.id), prob: p.prob })));
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+// Which token the Tokens view shows, as a pure function of the current focus and one input (the
+// hover-lock pattern of CircuitsVis): hovering previews a token while nothing is locked, a click
+// locks it (a second click on it unlocks), and the keys move or lock the focus. No DOM here, so
+// the rules are unit-tested (test/unit/focusLogic.test.ts).
+import type { PanelEvent } from '../src/protocol/panel';
+
+/** Token indices; -1 for none. */
+export interface Focus {
+  focused: number;
+  locked: number;
+}
+
+export type FocusInput =
+  /** The pointer entered token `index`. */
+  | { type: 'hover'; index: number }
+  /** Token `index` was clicked: lock it, or unlock it when it is the locked one. */
+  | { type: 'click'; index: number }
+  /** A row of the Events view chose token `index`: lock it (never unlocks). */
+  | { type: 'lock'; index: number }
+  /** A key (KeyboardEvent.key) pressed in the Tokens view, which shows `count` tokens. */
+  | { type: 'key'; key: string; count: number }
+  /** A new analysis with `count` tokens; `start` is the token to show when none is locked. */
+  | { type: 'newText'; count: number; start: number };
+
+export interface FocusStep extends Focus {
+  /** Reveal token `focused` in the editor. */
+  reveal: boolean;
+  /** The focus moved by keyboard: scroll token `focused` into view. */
+  scroll: boolean;
+  /** The key is the Tokens view's own: prevent the browser's default (scrolling the list). */
+  consumed: boolean;
+}
+
+/** Arrow keys → how far they move the focus (Up/Down by a rough line of tokens). */
+const MOVES: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 10, ArrowUp: -10 };
+
+export function nextFocus(cur: Focus, input: FocusInput): FocusStep {
+  const step = (focused: number, locked: number, extra: Partial<FocusStep> = {}): FocusStep => ({ focused, locked, reveal: false, scroll: false, consumed: false, ...extra });
+  const same = step(cur.focused, cur.locked);
+  switch (input.type) {
+    case 'hover':
+      // Only a preview: a locked token stays shown until it is unlocked.
+      return input.index >= 0 && cur.locked < 0 ? step(input.index, cur.locked) : same;
+    case 'click': {
+      if (input.index < 0) return same;
+      const locked = cur.locked === input.index ? -1 : input.index;
+      return step(input.index, locked, { reveal: locked >= 0 });
+    }
+    case 'lock':
+      return input.index < 0 ? same : step(input.index, input.index, { reveal: true });
+    case 'key': {
+      const d = MOVES[input.key];
+      if (d !== undefined) {
+        const i = Math.min(input.count - 1, Math.max(0, (cur.focused < 0 ? 0 : cur.focused) + d));
+        // A locked focus moves with the keys and stays locked.
+        return step(i, cur.locked >= 0 ? i : cur.locked, { scroll: true, consumed: true });
+      }
+      if (input.key === 'Enter' || input.key === ' ') return step(cur.focused, cur.locked === cur.focused ? -1 : cur.focused, { consumed: true });
+      if (input.key === 'r' || input.key === 'R') return { ...same, reveal: true };
+      return same;
+    }
+    case 'newText': {
+      // The lock survives a new analysis of the text if the token is still there.
+      const locked = cur.locked >= input.count ? -1 : cur.locked;
+      return step(locked >= 0 ? locked : input.start, locked);
+    }
+  }
+}
+
+/** The query of the strongest event that matters (in the host's order, strongest first), else of
+ *  the strongest event, else token 0: where the Tokens view starts. */
+export function strongestEventQuery(events: readonly PanelEvent[], order: Int32Array | null | undefined): number {
+  const o = order ?? new Int32Array(0);
+  for (const j of o) if (events[j]?.matters) return events[j].query;
+  const strongest = o.length ? events[o[0]] : events[0];
+  return strongest ? strongest.query : 0;
+}
