@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended type-checked rules over the sources, the webview and the
-// tests (run by `npm test` through scripts/test-all.sh and by `npm run lint`).
+// tests (run by `npm test` through scripts/ci/test-all.sh and by `npm run lint`).
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -20,4 +20,4 @@ if [ ! -d node_modules/onnxruntime-node ] || [ package-lock.json -nt node_module
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi
-bash scripts/setup-e2e.sh
+bash scripts/ci/setup-e2e.sh

@@ -9,7 +9,7 @@ const FIGURE_SIZE = 260;
 /** A canvas with the current view: the heatmap, the three circuit figures side by side, or a
  *  rendering of the token, events or heads view; null when the view has nothing to show yet. */
 export function exportCanvas(s: Readonly<State>): HTMLCanvasElement | null {
-  if (s.view === 'pattern') return s.pattern ? ($('pattern') as HTMLCanvasElement) : null;
+  if (s.view === 'pattern') return s.pattern ? $<HTMLCanvasElement>('pattern') : null;
   if (s.view === 'circuits') {
     const figs = FIGURES.map((id) => document.getElementById(id) as HTMLCanvasElement | null).filter((x): x is HTMLCanvasElement => !!x);
     if (!figs.length) return null;

@@ -81,6 +81,6 @@ $('export-png').addEventListener('click', () => {
 const saved = savedView();
 if (saved && VIEWS.includes(saved)) {
   update({ view: saved });
-  ($('tabs') as HTMLElement & { selectedIndex: number }).selectedIndex = VIEWS.indexOf(saved);
+  $<HTMLElement & { selectedIndex: number }>('tabs').selectedIndex = VIEWS.indexOf(saved);
 }
 send({ type: 'ready' });

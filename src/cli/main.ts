@@ -104,7 +104,7 @@ export function readTextFile(file: string, maxBytes = Infinity): { text: string;
     throw new EngineError(`${file}: is not valid UTF-8 text`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim().length === 0) throw new EngineError(`${file}: is empty (nothing to analyse)`);
+  if (text.trim().length === 0) throw new EngineError(`${file}: is empty (nothing to analyze)`);
   return { text, cut };
 }
 
@@ -126,7 +126,7 @@ async function run(args: Args): Promise<string> {
     if (args.command === 'heads') return headsTable(session, probe, args.threshold, args.json);
     const a = await session.analyze(text, { inductionThreshold: args.threshold, topK: Math.max(args.topK, 1), keepAttentions: false, maxTokens: args.maxTokens });
     if (a.cutBy || file?.cut) {
-      process.stderr.write(`induction-lens: analysed the first ${a.tokens.ids.length} tokens (${a.analysedLength} characters) of ${args.file}; the rest was cut (--max-tokens ${args.maxTokens})\n`);
+      process.stderr.write(`induction-lens: analyzed the first ${a.tokens.ids.length} tokens (${a.analyzedLength} characters) of ${args.file}; the rest was cut (--max-tokens ${args.maxTokens})\n`);
     }
     await session.ablate(a);
     return args.json ? JSON.stringify(analysisJson(session, a, args.topK)) + '\n' : analysisTable(session, a, text, args.topK);

@@ -66,8 +66,8 @@ export interface Analysis {
   windows: AnalysisWindow[];
   /** Filled by computeAblation: loss with the induction heads masked minus loss. */
   ablationGain: (number | null)[] | null;
-  /** Characters of the text covered by the analysed tokens (less than its length when cut). */
-  analysedLength: number;
+  /** Characters of the text covered by the analyzed tokens (less than its length when cut). */
+  analyzedLength: number;
   /** Why the text was cut, if it was: the token limit, or the memory the attention patterns of
    *  more windows would need. */
   cutBy: 'maxTokens' | 'memory' | null;
@@ -84,7 +84,7 @@ export interface AnalyzeOptions {
   token?: CancellationToken;
   /** Keep attention tensors of every window (needed for hovers and the panel; default true). */
   keepAttentions?: boolean;
-  /** Analyse at most this many tokens; the rest of the text is left out (see analysedLength). */
+  /** Analyze at most this many tokens; the rest of the text is left out (see analyzedLength). */
   maxTokens?: number;
   /** Bytes the kept attention tensors may take (default ATTENTION_BUDGET_BYTES); text that would
    *  need more windows is cut. */
@@ -96,7 +96,7 @@ export interface AnalyzeOptions {
 export const ATTENTION_BUDGET_BYTES = 2 * 2 ** 30;
 
 /** A token covers at most this many UTF-16 units of text when the text is cut before tokenizing
- *  (a hostile vocabulary with longer tokens only gets fewer tokens analysed). */
+ *  (a hostile vocabulary with longer tokens only gets fewer tokens analyzed). */
 const MAX_UNITS_PER_TOKEN = 1024;
 
 const longestToken = new WeakMap<TextTokenizer, number>();
@@ -163,7 +163,7 @@ export async function analyze(
     cutText = text.slice(0, end);
   }
   let tokens = tokenizer.encode(cutText);
-  if (tokens.ids.length === 0) throw new EngineError('nothing to analyse: the text is empty');
+  if (tokens.ids.length === 0) throw new EngineError('nothing to analyze: the text is empty');
   let cutBy: Analysis['cutBy'] = null;
   const byMemory = opts.keepAttentions === false ? Infinity
     : tokensWithinAttentionBudget(tokens.ids.length, dims, opts.attentionBudgetBytes ?? ATTENTION_BUDGET_BYTES);
@@ -192,7 +192,7 @@ export async function analyze(
     windows.push({ ...w, attentions: opts.keepAttentions === false ? null : out.attentions });
   }
   events.sort((a, b) => a.query - b.query);
-  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, analysedLength: tokens.ends[N - 1], cutBy };
+  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, analyzedLength: tokens.ends[N - 1], cutBy };
 }
 
 /** Runs the text again with the induction heads masked (on top of any user mask). */

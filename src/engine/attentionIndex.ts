@@ -25,7 +25,7 @@ export function attentionIndex(nHeads: number, S: number, layer: number, head: n
 }
 
 /** The window that owns token `q` (its results come from that window); undefined past the
- *  analysed tokens. */
+ *  analyzed tokens. */
 export function windowOf(a: Pick<Analysis, 'windows'>, q: number): AnalysisWindow | undefined {
   return a.windows.find((w) => w.ownStart <= q && q < w.ownEnd);
 }

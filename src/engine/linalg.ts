@@ -202,3 +202,10 @@ function hqr(a: Float64Array[], n: number, wr: Float64Array, wi: Float64Array): 
     } while (l < nn - 1);
   }
 }
+
+/** Columns [start, start + n) of a [rows, cols] matrix. */
+export function columns(a: Float32Array, rows: number, cols: number, start: number, n: number): Float32Array {
+  const out = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(a.subarray(r * cols + start, r * cols + start + n), r * n);
+  return out;
+}

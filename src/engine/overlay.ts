@@ -80,7 +80,7 @@ export function rankEvents(a: Analysis): number[] {
 
 /**
  * Plans the overlay: events that pass the filter (mode 'matter') or reach the attention threshold
- * (mode 'all'). Offsets are relative to `text`, the analysed text; `tokenBytes` gives a vocabulary
+ * (mode 'all'). Offsets are relative to `text`, the analyzed text; `tokenBytes` gives a vocabulary
  * token's bytes for labels. Empty spans (tokens holding only part of a character) are skipped: a
  * decoration needs at least one character.
  */

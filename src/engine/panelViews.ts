@@ -8,7 +8,7 @@ import { eventMatters, rankEvents, type EventFilter } from './overlay';
 import type { ModelSession } from './session';
 import type { HeadRef, Matrix, PanelAnalysis, PanelHeadScore } from '../protocol/panel';
 
-/** Probe scores plus the same scores measured on the analysed text: mean attention to the previous
+/** Probe scores plus the same scores measured on the analyzed text: mean attention to the previous
  *  token over the positions with one in their window, mean attention from an induction event's
  *  query to its source over the text's events (NaN when there is none). */
 export function textScores(a: Analysis): PanelHeadScore[] {
@@ -31,7 +31,7 @@ export function textScores(a: Analysis): PanelHeadScore[] {
   });
 }
 
-/** One head's attention over the analysed tokens, [query, key], BOS dropped: each query's row
+/** One head's attention over the analyzed tokens, [query, key], BOS dropped: each query's row
  *  comes from the window that owns it; keys outside that window are 0. */
 export function headPattern(a: Analysis, h: HeadRef): Matrix {
   const N = a.tokens.ids.length;

@@ -1,4 +1,4 @@
-// Runs analyses for editors and keeps the latest one per document. The latest request wins:
+// Runs analyzes for editors and keeps the latest one per document. The latest request wins:
 // each request has its own cancellation source, cancelled by the next request; the engine and the
 // worker stop on it, and a cancelled result never reaches the screen.
 import * as path from 'path';
@@ -14,7 +14,7 @@ export interface DocumentAnalysis {
   uri: string;
   /** Document version the offsets refer to; kept current when edits only shift the text. */
   version: number;
-  /** Document offset of the first analysed character. */
+  /** Document offset of the first analyzed character. */
   baseOffset: number;
   text: string;
   analysis: Analysis;
@@ -33,7 +33,7 @@ interface TrackedRange {
   end: number;
 }
 
-/** Analyses of a text that keeps changing are given up after this many tries. */
+/** Analyzes of a text that keeps changing are given up after this many tries. */
 const MAX_ATTEMPTS = 3;
 
 /** Moves a range through edits: shifted by edits before it, grown to cover edits that touch it. */
@@ -70,7 +70,7 @@ export class AnalysisController implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   /** Extra ablation mask chosen in the panel ([n_layers * n_heads], 1 = on). */
   userMask: Float32Array | null = null;
-  state: 'idle' | 'loading' | 'analysing' | 'error' = 'idle';
+  state: 'idle' | 'loading' | 'analyzing' | 'error' = 'idle';
   /** The model and message of the last failed request (state 'error'). */
   failure: { model: string; message: string } | null = null;
   private readonly stateListeners = new Set<() => void>();
@@ -114,9 +114,9 @@ export class AnalysisController implements vscode.Disposable {
   }
 
   /**
-   * Analyses `range` of the editor's document. Resolves to the result, or null when a newer
+   * Analyzes `range` of the editor's document. Resolves to the result, or null when a newer
    * request superseded this one. When the user edits the text while the model runs, the range is
-   * carried through the edits and analysed again, so the newest text is what gets painted.
+   * carried through the edits and analyzed again, so the newest text is what gets painted.
    * Throws EngineError for problems the user must act on.
    */
   async run(editor: vscode.TextEditor, range: vscode.Range): Promise<DocumentAnalysis | null> {
@@ -141,9 +141,9 @@ export class AnalysisController implements vscode.Disposable {
         }
         if (attempt >= MAX_ATTEMPTS) {
           this.setState('idle');
-          throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyses in a row; run the command again when you pause typing`);
+          throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyzes in a row; run the command again when you pause typing`);
         }
-        this.log.appendLine('the text changed while the model ran: analysing the edited text again');
+        this.log.appendLine('the text changed while the model ran: analyzing the edited text again');
       }
     } catch (e) {
       if (e instanceof CancelledError) return null;
@@ -165,11 +165,11 @@ export class AnalysisController implements vscode.Disposable {
     const t0 = Date.now();
     const baseOffset = range.start;
     let text = doc.getText(new vscode.Range(doc.positionAt(range.start), doc.positionAt(range.end)));
-    if (text.trim().length === 0) throw new EngineError('the text to analyse is empty or only whitespace: select some text first');
-    this.setState(this.models.isLoaded(dir) ? 'analysing' : 'loading');
+    if (text.trim().length === 0) throw new EngineError('the text to analyze is empty or only whitespace: select some text first');
+    this.setState(this.models.isLoaded(dir) ? 'analyzing' : 'loading');
     const session = await this.models.session(dir);
     throwIfCancelled(token);
-    this.setState('analysing');
+    this.setState('analyzing');
     const analysis = await session.analyze(text, {
       inductionThreshold: settings.inductionThreshold,
       topK: 5,
@@ -182,8 +182,8 @@ export class AnalysisController implements vscode.Disposable {
     throwIfCancelled(token);
     // The text changed while the model ran: these offsets would be wrong.
     if (doc.version !== version) return 'textChanged';
-    const truncatedChars = text.length - analysis.analysedLength;
-    text = text.slice(0, analysis.analysedLength);
+    const truncatedChars = text.length - analysis.analyzedLength;
+    text = text.slice(0, analysis.analyzedLength);
     const result: DocumentAnalysis = {
       uri: doc.uri.toString(), version, baseOffset, text, analysis, session,
       elapsedMs: Date.now() - t0, truncatedChars, seq: ++this.seq,
@@ -204,7 +204,7 @@ export class AnalysisController implements vscode.Disposable {
     for (const l of this.listeners) l(d, uri);
   }
 
-  /** Keeps offsets right when an edit lies wholly before the analysed text; clears otherwise. */
+  /** Keeps offsets right when an edit lies wholly before the analyzed text; clears otherwise. */
   private onEdit(e: vscode.TextDocumentChangeEvent) {
     const uri = e.document.uri.toString();
     for (const t of this.tracked) if (t.uri === uri) trackEdits(t, e.contentChanges);
@@ -214,7 +214,7 @@ export class AnalysisController implements vscode.Disposable {
     for (const c of e.contentChanges) {
       // Offsets of all changes in one event refer to the document before the event.
       const end = r.baseOffset + r.text.length;
-      if (c.rangeOffset >= end) continue; // after the analysed text: nothing moves
+      if (c.rangeOffset >= end) continue; // after the analyzed text: nothing moves
       if (c.rangeOffset + c.rangeLength <= r.baseOffset) {
         shift += c.text.length - c.rangeLength; // before it: the text only moves
         continue;

@@ -16,7 +16,7 @@ export interface Settings {
   liveMode: LiveMode;
   debounceMs: number;
   maxWaitMs: number;
-  showPanel: boolean;
+  openPanel: boolean;
 }
 
 /**
@@ -48,6 +48,6 @@ export function readSettings(): Settings {
     liveMode: live === 'onType' || live === 'onSave' ? live : 'off',
     debounceMs: Math.round(num('debounceMs', 300, 0, 10000)),
     maxWaitMs: Math.round(num('maxWaitMs', 1500, 0, 60000)),
-    showPanel: c.get<boolean>('openPanel', true) !== false,
+    openPanel: c.get<boolean>('openPanel', true) !== false,
   };
 }

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { AnalysisController, type DocumentAnalysis } from './analysisController';
 import { readSettings } from './config';
-import { OverlayPainter } from './decorations';
+import { OverlayPainter } from './overlayPainter';
 import { EventFilterState } from './eventFilter';
 import { SuccessorHints } from './hints';
 import { InductionHoverProvider } from './hover';
@@ -12,7 +12,7 @@ import { describeError, ModelManager } from './modelManager';
 import { PanelManager } from './panel';
 import { selectModel } from './selectModel';
 import { StatusBar } from './statusBar';
-import { WorkerCrashError } from '../worker/client';
+import { WorkerCrashError } from '../worker/workerPool';
 
 export interface ExtensionApi {
   /** For the end-to-end tests: what was painted, and a way to slow inference down. */
@@ -78,14 +78,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
 
-  const analyse = async (editor: vscode.TextEditor, opts: { preferSelection: boolean; interactive: boolean }) => {
+  const analyze = async (editor: vscode.TextEditor, opts: { preferSelection: boolean; interactive: boolean }) => {
     const range = targetRange(editor, opts.preferSelection);
     try {
       const result = await controller.run(editor, range);
       lastError = null;
       if (result && result.truncatedChars > 0 && opts.interactive) {
         void vscode.window.showInformationMessage(
-          `Induction Lens: analysed the first ${result.analysis.tokens.ids.length} tokens; the last ${result.truncatedChars} characters were not analysed (${result.analysis.cutBy === 'memory'
+          `Induction Lens: analyzed the first ${result.analysis.tokens.ids.length} tokens; the last ${result.truncatedChars} characters were not analyzed (${result.analysis.cutBy === 'memory'
             ? 'the attention patterns of more text would need more than 2 GB with this model'
             : 'setting inductionLens.maxTokens'}).`,
         );
@@ -105,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }
   };
 
-  const live = new LiveMode((editor) => void analyse(editor, { preferSelection: false, interactive: false }));
+  const live = new LiveMode((editor) => void analyze(editor, { preferSelection: false, interactive: false }));
 
   context.subscriptions.push(
     log, models, controller, painter, filter, hints, status, panel, live,
@@ -116,9 +116,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         return;
       }
       const closeToken = panel.closeToken;
-      const result = await analyse(editor, { preferSelection: true, interactive: true });
+      const result = await analyze(editor, { preferSelection: true, interactive: true });
       // A panel the user closed while this ran stays closed.
-      if (result && readSettings().showPanel) panel.showAfterRun(editor, closeToken);
+      if (result && readSettings().openPanel) panel.showAfterRun(editor, closeToken);
     }),
     vscode.commands.registerCommand('inductionLens.toggleEventFilter', async () => {
       const mode = await filter.toggle();
@@ -138,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       await c.update('liveMode', next, vscode.ConfigurationTarget.Global);
       void vscode.window.setStatusBarMessage(`Induction Lens: live mode ${next === 'off' ? 'off' : 'on (as you type)'}`, 3000);
       const editor = vscode.window.activeTextEditor;
-      if (next !== 'off' && editor) void analyse(editor, { preferSelection: false, interactive: false });
+      if (next !== 'off' && editor) void analyze(editor, { preferSelection: false, interactive: false });
     }),
     vscode.commands.registerCommand('inductionLens.showPanel', () => panel.show(vscode.window.activeTextEditor, false)),
     // An optional folder argument (for scripts and tests) skips the pick list.

@@ -3,7 +3,7 @@
 // shows the sources' borders by the same rule).
 import * as vscode from 'vscode';
 import { readSettings } from './config';
-import type { OverlayPainter } from './decorations';
+import type { OverlayPainter } from './overlayPainter';
 
 export class SuccessorHints implements vscode.InlayHintsProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

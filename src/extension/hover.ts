@@ -43,7 +43,7 @@ export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDo
     md.appendMarkdown(`Induction: L${e.head.layer}H${e.head.head} → ${labelMarkdown(labels[e.source])} at ${src.line + 1}:${src.character + 1}, ${e.attention.toFixed(2)}`);
     md.appendMarkdown(` · p(B) ${e.prob.toFixed(2)}, rank ${e.rank}${e.hit ? ' · **hit**' : ''}\n\n`);
   } else {
-    md.appendMarkdown('Induction: no earlier occurrence of this token in the analysed text\n\n');
+    md.appendMarkdown('Induction: no earlier occurrence of this token in the analyzed text\n\n');
   }
   const loss = a.loss[i];
   const gain = a.ablationGain?.[i];

@@ -1,4 +1,4 @@
-// Live mode: re-analyse the visible text after edits, debounced, with a maximum wait so that
+// Live mode: re-analyze the visible text after edits, debounced, with a maximum wait so that
 // continuous typing still gets fresh predictions.
 import * as vscode from 'vscode';
 import { readSettings } from './config';
@@ -8,7 +8,7 @@ export class LiveMode implements vscode.Disposable {
   private firstPendingAt = 0;
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly analyse: (editor: vscode.TextEditor) => void) {
+  constructor(private readonly analyze: (editor: vscode.TextEditor) => void) {
     this.subs.push(vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length === 0 || readSettings().liveMode !== 'onType') return;
       const editor = vscode.window.activeTextEditor;
@@ -17,7 +17,7 @@ export class LiveMode implements vscode.Disposable {
     this.subs.push(vscode.workspace.onDidSaveTextDocument((doc) => {
       if (readSettings().liveMode !== 'onSave') return;
       const editor = vscode.window.visibleTextEditors.find((x) => x.document === doc);
-      if (editor) this.analyse(editor);
+      if (editor) this.analyze(editor);
     }));
   }
 
@@ -29,7 +29,7 @@ export class LiveMode implements vscode.Disposable {
     const wait = Math.max(0, Math.min(debounceMs, this.firstPendingAt + maxWaitMs - now));
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (!editor.document.isClosed) this.analyse(editor);
+      if (!editor.document.isClosed) this.analyze(editor);
     }, wait);
   }
 

@@ -5,7 +5,7 @@ import { EngineError } from '../engine/errors';
 import { assembleModel } from '../engine/modelParts';
 import { ProbeCache } from '../engine/probeCache';
 import { ModelSession } from '../engine/session';
-import { WorkerPool } from '../worker/client';
+import { WorkerPool } from '../worker/workerPool';
 import { folderStamp } from './folderStamp';
 
 export class ModelManager implements vscode.Disposable {

@@ -73,7 +73,7 @@ export class PanelManager implements vscode.Disposable {
     this.subs.push(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => {
         this.adopt(panel);
-        // A reload loses the analysis: analyse the active editor again.
+        // A reload loses the analysis: analyze the active editor again.
         const editor = vscode.window.activeTextEditor;
         if (editor) await vscode.commands.executeCommand('inductionLens.showInductionAttention');
         else this.post({ type: 'empty', message: 'Run “Induction Lens: Show Induction Attention” on some text.' });
@@ -102,7 +102,7 @@ export class PanelManager implements vscode.Disposable {
     panel.onDidDispose(() => {
       this.panel = null;
       this.closeCount++;
-      listeners.forEach((l) => l.dispose());
+      for (const l of listeners) l.dispose();
     }, null, listeners);
     panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw), null, listeners);
   }
@@ -192,7 +192,7 @@ export class PanelManager implements vscode.Disposable {
     }
   }
 
-  /** Selects token `index` of the analysed text in its editor (opened if no editor shows it). */
+  /** Selects token `index` of the analyzed text in its editor (opened if no editor shows it). */
   private async revealToken(index: number) {
     const d = this.current;
     if (!d) return;
@@ -276,7 +276,7 @@ export class PanelManager implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
-    this.subs.forEach((s) => s.dispose());
+    for (const s of this.subs) s.dispose();
   }
 }
 

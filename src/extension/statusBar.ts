@@ -1,4 +1,4 @@
-// Status bar: the model, the state (loading, analysing, live, a failure) and the last analysis
+// Status bar: the model, the state (loading, analyzing, live, a failure) and the last analysis
 // time; a second item shows how many events are painted and switches "events that matter" / "all".
 import * as vscode from 'vscode';
 import { modelLabel, type AnalysisController, type DocumentAnalysis } from './analysisController';
@@ -44,7 +44,7 @@ export class StatusBar implements vscode.Disposable {
     const live = s.liveMode === 'off' ? '' : ` · live (${s.liveMode === 'onType' ? 'typing' : 'save'})`;
     const state = this.controller.state;
     const failure = state === 'error' ? this.controller.failure : null;
-    const icon = state === 'loading' || state === 'analysing' ? '$(sync~spin)' : failure ? '$(warning)' : '$(eye)';
+    const icon = state === 'loading' || state === 'analyzing' ? '$(sync~spin)' : failure ? '$(warning)' : '$(eye)';
     let dir = s.modelPath;
     try {
       dir = this.models.resolveDir(s.modelPath);
@@ -53,12 +53,12 @@ export class StatusBar implements vscode.Disposable {
     }
     const model = failure?.model ?? modelLabel(dir, this.models.bundledModelDir);
     // Work in progress ends in an ellipsis; a final state does not.
-    const detail = state === 'loading' ? ' · loading…' : state === 'analysing' ? ' · analysing…' : failure ? ' · failed' : this.last ? ` · ${this.last.elapsedMs} ms` : '';
+    const detail = state === 'loading' ? ' · loading…' : state === 'analyzing' ? ' · analyzing…' : failure ? ' · failed' : this.last ? ` · ${this.last.elapsedMs} ms` : '';
     this.item.text = `${icon} ${model}${detail}${live}`;
     const md = new vscode.MarkdownString();
     md.appendText(`Induction Lens — model ${model}: ${failure ? `failed: ${failure.message}` : state}`);
     if (this.last) md.appendText(`\nLast analysis: ${this.last.analysis.tokens.ids.length} tokens, ${this.last.analysis.events.length} induction events, ${this.last.elapsedMs} ms`);
-    md.appendText(`\nLive mode: ${s.liveMode}. Click to analyse the selection or visible text.`);
+    md.appendText(`\nLive mode: ${s.liveMode}. Click to analyze the selection or visible text.`);
     this.item.tooltip = md;
     this.item.backgroundColor = failure ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
 

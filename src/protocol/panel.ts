@@ -14,7 +14,7 @@ export interface PanelHeadScore extends HeadRef {
   induction: number;
   previousToken: number;
   duplicateToken: number;
-  /** The same scores measured on the analysed text (NaN when the text has no eligible position). */
+  /** The same scores measured on the analyzed text (NaN when the text has no eligible position). */
   textInduction: number;
   textPreviousToken: number;
 }
@@ -75,7 +75,7 @@ export interface PanelPattern {
   head: HeadRef;
   /** Why this head is shown, for the title (e.g. the induction head most active on the text). */
   why: string;
-  /** Attention of the head over the analysed tokens, [query, key]; keys outside a query's window are 0. */
+  /** Attention of the head over the analyzed tokens, [query, key]; keys outside a query's window are 0. */
   pattern: Matrix;
 }
 

@@ -1,7 +1,7 @@
 // The inference worker: holds one onnxruntime session per model folder and runs forward passes
 // off the extension host's thread.
 //
-// Measured for onnxruntime-node 1.30.0 with scripts/measure-blocking.mjs: session.run() returns a
+// Measured for onnxruntime-node 1.30.0 with scripts/bench/measure-blocking.mjs: session.run() returns a
 // promise, but it blocks the calling thread while it runs. On an idle 2-core machine a 512-token
 // forward pass with attentions (median 26 ms) delayed a 1 ms timer on the same thread by up to
 // 30 ms; with the forward pass in this worker the timer's worst delay was 4.5 ms. Every extension shares the

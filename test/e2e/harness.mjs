@@ -3,35 +3,21 @@
 //   1. the extension-host tests (test/e2e/suite, standard run() entry) against the dev build,
 //   2. the browser tests (test/e2e/ui.mjs) against the packaged VSIX,
 // stops everything it started and prints one `N passed, N failed` line.
-import { spawn, execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { fileURLToPath } from 'url';
+import { installVsix, makeProfile, ROOT, startCodeServer, TOOLS } from '../../scripts/dev/codeServer.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TOOLS = path.join(ROOT, '.e2e', 'tools', 'node_modules');
+export { installVsix, startCodeServer };
 const require = createRequire(path.join(TOOLS, 'x.js'));
 const { chromium } = require('playwright-core');
-const CODE_SERVER = path.join(TOOLS, 'code-server', 'out', 'node', 'entry.js');
 const only = process.argv.includes('--ui-only') ? 'ui' : process.argv.includes('--host-only') ? 'host' : 'all';
 
 export const RUN_DIR = path.join(ROOT, '.e2e', `run-${Date.now()}`);
 /** A Hugging Face test model to select for the whole run (IL_E2E_MODEL=tiny-pythia), or null. */
 export const E2E_MODEL = process.env.IL_E2E_MODEL || null;
 export const SHOTS = path.join(ROOT, 'test-results', 'screenshots', ...(E2E_MODEL ? [E2E_MODEL] : []));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** A fresh profile and workspace; the workspace holds the fixture texts. */
 
@@ -41,9 +27,7 @@ export function e2eModelDir(d) {
 }
 
 export function makeWorkspace(name, settings) {
-  const dir = path.join(RUN_DIR, name);
-  const d = { root: dir, userData: path.join(dir, 'user-data'), extensions: path.join(dir, 'extensions'), xdg: path.join(dir, 'xdg'), workspace: path.join(dir, 'workspace') };
-  for (const p of Object.values(d)) fs.mkdirSync(p, { recursive: true });
+  const d = makeProfile(RUN_DIR, name, settings);
   fs.mkdirSync(path.join(d.workspace, 'fixtures'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', E2E_MODEL ?? 'attn-only-2l', 'reference.json'), path.join(d.workspace, 'fixtures', 'reference.json'));
   if (E2E_MODEL) {
@@ -55,48 +39,7 @@ export function makeWorkspace(name, settings) {
   const ref = JSON.parse(fs.readFileSync(path.join(d.workspace, 'fixtures', 'reference.json'), 'utf8'));
   fs.writeFileSync(path.join(d.workspace, 'repeated.txt'), ref.text);
   for (const f of fs.readdirSync(path.join(ROOT, 'samples'))) fs.copyFileSync(path.join(ROOT, 'samples', f), path.join(d.workspace, f));
-  fs.mkdirSync(path.join(d.userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(d.userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'security.workspace.trust.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'workbench.tips.enabled': false,
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'update.mode': 'none',
-    'editor.hover.delay': 150,
-    'editor.minimap.enabled': false,
-    'workbench.colorTheme': 'Default Dark Modern',
-    'chat.disableAIFeatures': true,
-    ...settings,
-  }, null, 1));
   return d;
-}
-
-/** `trust: true` starts code-server with workspace trust on (the default of real VS Code). */
-export async function startCodeServer(d, { trust = false } = {}) {
-  const port = await freePort();
-  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(d.xdg, 'config'), XDG_DATA_HOME: path.join(d.xdg, 'data'), XDG_CACHE_HOME: path.join(d.xdg, 'cache') };
-  const log = fs.openSync(path.join(d.root, 'code-server.log'), 'a');
-  const proc = spawn(process.execPath, [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    ...(trust ? [] : ['--disable-workspace-trust']), '--user-data-dir', d.userData, '--extensions-dir', d.extensions, d.workspace], { env, detached: true, stdio: ['ignore', log, log] });
-  const url = `http://127.0.0.1:${port}`;
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
-    } catch { /* not yet */ }
-    if (proc.exitCode !== null) throw new Error(`code-server exited (${proc.exitCode}); see ${d.root}/code-server.log`);
-    if (Date.now() - t0 > 30000) throw new Error('code-server did not answer /healthz in 30 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    port, url, proc,
-    stop() {
-      try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
-    },
-  };
 }
 
 export async function launchBrowser() {
@@ -104,14 +47,6 @@ export async function launchBrowser() {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-}
-
-export function installVsix(d) {
-  const vsix = path.join(ROOT, 'induction-lens-linux-x64.vsix');
-  if (!fs.existsSync(vsix)) execFileSync(process.execPath, ['scripts/package.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  execFileSync(process.execPath, [CODE_SERVER, '--extensions-dir', d.extensions, '--user-data-dir', d.userData, '--install-extension', vsix], {
-    env: { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(d.xdg, 'config'), XDG_DATA_HOME: path.join(d.xdg, 'data') }, stdio: 'pipe',
   });
 }
 

@@ -155,7 +155,7 @@ export async function realFileTests(browser) {
       await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
       await sleep(1500);
       await openFile(page, file);
-      // The command analyses the visible lines when nothing is selected: show lines ~40-80.
+      // The command analyzes the visible lines when nothing is selected: show lines ~40-80.
       await goToLine(page, 60);
       await page.keyboard.press('Escape');
       await command(page, 'Induction Lens: Show Induction Attention');

@@ -72,7 +72,7 @@ test('windows: every position is owned once, by the window giving it the most le
   }
 });
 
-test('a text longer than the context is analysed in windows with consistent results', async () => {
+test('a text longer than the context is analyzed in windows with consistent results', async () => {
   const s = await session();
   const long = (ref.text + '\n').repeat(5); // about 780 tokens, two windows at context 512
   const a = await s.analyze(long, { inductionThreshold: ref.inductionThreshold });
@@ -94,7 +94,7 @@ test('a text longer than the context is analysed in windows with consistent resu
 
 test('empty text is refused with a clear message', async () => {
   const s = await session();
-  await assert.rejects(s.analyze(''), /nothing to analyse/);
+  await assert.rejects(s.analyze(''), /nothing to analyze/);
   await s.dispose();
 });
 
@@ -127,9 +127,9 @@ test('maxTokens cuts the analysis after that many tokens and says how much text 
   const a = await s.analyze(ref.text, { maxTokens: 20, inductionThreshold: ref.inductionThreshold });
   assert.equal(a.tokens.ids.length, 20);
   assert.deepEqual(Array.from(a.tokens.ids), Array.from(full.ids.subarray(0, 20)));
-  assert.equal(a.analysedLength, full.ends[19]);
+  assert.equal(a.analyzedLength, full.ends[19]);
   assert.ok(a.events.every((e) => e.query < 20));
   const all = await s.analyze(ref.text, { inductionThreshold: ref.inductionThreshold });
-  assert.equal(all.analysedLength, ref.text.length);
+  assert.equal(all.analyzedLength, ref.text.length);
   await s.dispose();
 });

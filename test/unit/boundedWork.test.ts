@@ -1,4 +1,4 @@
-// Work is bounded by what is analysed, not by the size of the text: the text is cut by characters
+// Work is bounded by what is analyzed, not by the size of the text: the text is cut by characters
 // before it is tokenized, and the CLI reads no more of a file than it can use.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -66,7 +66,7 @@ test('the CLI on a 20 MB file: seconds, bounded memory, and it says where it cut
   const err = [r.stderr];
   const j = JSON.parse(out.join(''));
   assert.equal(j.tokens.length, 2048);
-  assert.match(err.join(''), /analysed the first 2048 tokens .* the rest was cut \(--max-tokens 2048\)/);
+  assert.match(err.join(''), /analyzed the first 2048 tokens .* the rest was cut \(--max-tokens 2048\)/);
   assert.ok(ms < 20000, `took ${ms} ms`);
   assert.ok(maxRssMb < 600, `peak memory ${maxRssMb.toFixed(0)} MB`);
 });

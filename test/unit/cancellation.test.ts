@@ -9,7 +9,7 @@ import { openModel } from '../../src/engine/model';
 import { ModelSession } from '../../src/engine/session';
 import type { ForwardRequest, InferenceBackend } from '../../src/engine/backend';
 import { OrtModel } from '../../src/worker/ortModel';
-import { WorkerPool } from '../../src/worker/client';
+import { WorkerPool } from '../../src/worker/workerPool';
 import { MODEL_DIR, ROOT } from '../support/fixtures';
 
 test('a token source cancels once, tells its listeners, and a late listener hears at once', () => {

@@ -28,7 +28,7 @@ function fakeAnalysis(): Analysis {
       { query: 7, source: 4, successorId: 1, attention: 0.1, head: { layer: 1, head: 0 }, prob: 0.1, rank: 3, hit: false },
     ],
     loss: [], predictions: [[], [], [], [], [{ id: 2, prob: 0.8 }], [], [{ id: 9, prob: 0.5 }], []],
-    windows: [], ablationGain: [null, null, null, null, 2.5, null, 0.2, null], analysedLength: 11, cutBy: null,
+    windows: [], ablationGain: [null, null, null, null, 2.5, null, 0.2, null], analyzedLength: 11, cutBy: null,
   };
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { planWindows, type Analysis, type InductionEvent } from '../../src/engine/analysis';
+import { planWindows, type Analysis } from '../../src/engine/analysis';
 import { attentionAt, attentionIndex, windowOf } from '../../src/engine/attentionIndex';
 import type { CircuitsReport } from '../../src/engine/circuits';
 import { diagonalMaxRows, maxAbsFinite, panelCircuits, standardizeRows } from '../../src/engine/circuitsView';
@@ -37,12 +37,12 @@ function handMade(events: { query: number; source: number }[] = [], opts: { drop
     tokens: { ids: Int32Array.from([1, 2, 3, 4, 5]), starts: Int32Array.from([0, 1, 2, 3, 4]), ends: Int32Array.from([1, 2, 3, 4, 5]) },
     heads,
     inductionHeads: [{ layer: 1, head: 0 }, { layer: 1, head: 1 }],
-    events: events.map((e) => ({ ...e, successorId: 0, attention: 0.5, head: { layer: 1, head: 1 }, prob: 0.5, rank: 1, hit: true }) as InductionEvent),
+    events: events.map((e) => ({ ...e, successorId: 0, attention: 0.5, head: { layer: 1, head: 1 }, prob: 0.5, rank: 1, hit: true })),
     loss: [1, 1, 1, 1, null],
     predictions: [[], [], [], [], []],
     windows,
     ablationGain: null,
-    analysedLength: 5,
+    analyzedLength: 5,
     cutBy: null,
   };
 }

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { EngineError } from '../../src/engine/errors';
 import { openModel } from '../../src/engine/model';
 import { assembleModel } from '../../src/engine/modelParts';
-import { WorkerCrashError, WorkerPool } from '../../src/worker/client';
+import { WorkerCrashError, WorkerPool } from '../../src/worker/workerPool';
 import { MODEL_DIR, ROOT } from '../support/fixtures';
 
 const WORKER = path.join(ROOT, 'dist', 'worker.js');

@@ -19,7 +19,7 @@ export function renderHeads(s: Readonly<State>) {
   const a = s.analysis;
   if (!a) return;
   const frag = document.createDocumentFragment();
-  frag.appendChild(el('p', 'legend', 'Scores from the repeated-random-token probe (L = 50) and, in brackets, on the analysed text. ★ = induction head. Click a score to select the head; untick a head to ablate it (the analysis re-runs).'));
+  frag.appendChild(el('p', 'legend', 'Scores from the repeated-random-token probe (L = 50) and, in brackets, on the analyzed text. ★ = induction head. Click a score to select the head; untick a head to ablate it (the analysis re-runs).'));
   const sel = s.pattern?.head;
   const isInd = (l: number, h: number) => a.inductionHeads.some((x) => x.layer === l && x.head === h);
   for (const [name, value, raw] of METRICS) {
@@ -89,7 +89,7 @@ function headTable(a: PanelAnalysis, corner: string, ariaLabel: string, cell: (l
 const selectHead = (t: HTMLElement) => send({ type: 'selectHead', head: { layer: Number(t.dataset.layer), head: Number(t.dataset.head) } });
 
 /** A mask with every head on (1). */
-const allOn = (a: PanelAnalysis) => new Array(a.model.nLayers * a.model.nHeads).fill(1);
+const allOn = (a: PanelAnalysis): number[] => new Array<number>(a.model.nLayers * a.model.nHeads).fill(1);
 
 /** Clicks and keys on the score cells, the ablation switches and buttons. */
 export function bindHeads() {

@@ -1,4 +1,4 @@
-// Pattern view: the selected head's attention over the analysed tokens as a heatmap, with the
+// Pattern view: the selected head's attention over the analyzed tokens as a heatmap, with the
 // value under the pointer.
 import { $ } from '../dom';
 import { drawMatrix, heat, orange, readout } from '../canvas';
@@ -18,7 +18,7 @@ export function renderPattern(s: Readonly<State>) {
   const p = s.pattern;
   if (!p) return;
   const t0 = performance.now();
-  drawMatrix($('pattern') as HTMLCanvasElement, p.pattern, heat(orange()));
+  drawMatrix($<HTMLCanvasElement>('pattern'), p.pattern, heat(orange()));
   send({ type: 'perf', mark: `heatmapRedraw:${p.pattern.shape[0]}`, ms: performance.now() - t0 });
 }
 
@@ -28,6 +28,6 @@ export function bindPattern() {
     const a = state.analysis;
     const p = state.pattern;
     if (!p || !a) return;
-    readout($('pattern') as HTMLCanvasElement, p.pattern, e, (q, k, v) => `query #${q} “${tokenLabel(a, q)}” → key #${k} “${tokenLabel(a, k)}”: ${fmt(v, 3)}`, $('pattern-readout'));
+    readout($<HTMLCanvasElement>('pattern'), p.pattern, e, (q, k, v) => `query #${q} “${tokenLabel(a, q)}” → key #${k} “${tokenLabel(a, k)}”: ${fmt(v, 3)}`, $('pattern-readout'));
   });
 }

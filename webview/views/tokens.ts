@@ -1,4 +1,4 @@
-// Tokens view: the analysed text as tokens, coloured by the selected head's attention from the
+// Tokens view: the analyzed text as tokens, coloured by the selected head's attention from the
 // focused token, with the focused token's details in the aside (#focus). Hover previews a token,
 // a click locks it; the rules are in focusLogic.ts.
 import { $, el } from '../dom';

@@ -5,7 +5,7 @@
 import type { Tensor } from '../safetensors';
 import { EngineError } from '../errors';
 import { Graph } from '../onnx/graph';
-import { transpose } from '../linalg';
+import { columns, transpose } from '../linalg';
 import type { HfSpec } from './config';
 
 export const TOP_K = 5;
@@ -294,11 +294,4 @@ class Builder {
     const e = this.tensor(this.name('embed'), [V, d]);
     return this.g.weight('unembed.T', transpose(e.data, V, d, 'f32'), [d, V]);
   }
-}
-
-/** Columns [start, start + n) of a [rows, cols] matrix. */
-function columns(a: Float32Array, rows: number, cols: number, start: number, n: number): Float32Array {
-  const out = new Float32Array(rows * n);
-  for (let r = 0; r < rows; r++) out.set(a.subarray(r * cols + start, r * cols + start + n), r * n);
-  return out;
 }

@@ -1,4 +1,4 @@
-// Timings inside the real VS Code (code-server), for `node scripts/bench.mjs --vscode`: command to
+// Timings inside the real VS Code (code-server), for `node scripts/bench/bench.mjs --vscode`: command to
 // overlay, edit to overlay in live mode, panel first paint at 512 and 2048 tokens, heatmap redraw
 // at full context, activation time and extension-host memory. Writes JSON to the workspace.
 import * as fs from 'fs';

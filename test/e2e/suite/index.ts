@@ -76,7 +76,7 @@ test('Select Model switches the extension to the chosen model and scores its hea
   editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(r.text.length));
   await vscode.commands.executeCommand('inductionLens.showInductionAttention');
   const a = t.analysis(editor.document.uri.toString());
-  assert.ok(a, 'analysed with the selected model');
+  assert.ok(a, 'analyzed with the selected model');
   assert.equal(a.session.id, path.basename(dir));
   // Head scores from the built ONNX graph equal the PyTorch reference's.
   for (const h of r.probe.heads) {
@@ -188,7 +188,7 @@ test('hover escapes document text: markdown and HTML in tokens stay literal', as
   }
 });
 
-test('edits before the analysed text move the overlay; edits inside clear it', async () => {
+test('edits before the analyzed text move the overlay; edits inside clear it', async () => {
   const t = await api();
   const editor = await openFixture('repeated.txt');
   const doc = editor.document;
@@ -209,7 +209,7 @@ test('edits before the analysed text move the overlay; edits inside clear it', a
   assert.ok(hoverText(hovers).includes(`id ${before.analysis.tokens.ids[firstQuery.query]} `), 'hover follows the moved text');
   const mid = doc.positionAt(moved.baseOffset + 5);
   await editor.edit((b) => b.insert(mid, 'x'));
-  assert.equal(t.analysis(uri), undefined, 'an edit inside the analysed text clears the analysis');
+  assert.equal(t.analysis(uri), undefined, 'an edit inside the analyzed text clears the analysis');
   assert.equal(t.painted(uri), undefined, 'and the overlay');
   await vscode.commands.executeCommand('workbench.action.files.revert');
 });
@@ -241,7 +241,7 @@ test('a model folder that does not exist gives a clear error, and the configured
   assert.equal(t.lastError(), null);
 });
 
-test('live mode: typing re-analyses once after the debounce, with the new text', async () => {
+test('live mode: typing re-analyzes once after the debounce, with the new text', async () => {
   const t = await api();
   await setting('debounceMs', 250);
   await setting('maxWaitMs', 5000);
@@ -265,7 +265,7 @@ test('live mode: typing re-analyses once after the debounce, with the new text',
       return x && x.seq > seqBefore ? x : undefined;
     });
     assert.ok(Date.now() - typedAt >= 200, 'waited for the debounce');
-    assert.ok(d.text.includes('delta alpha beta gamma'), 'analysed the typed text');
+    assert.ok(d.text.includes('delta alpha beta gamma'), 'analyzed the typed text');
     await sleep(600);
     assert.equal(t.analysis(uri)!.seq, d.seq, 'exactly one analysis for the burst of typing');
     const p = t.painted(uri)!;
@@ -307,7 +307,7 @@ test('a slow stale run never paints: the latest request wins', async () => {
   assert.ok(t.paintCount() - paintsBefore <= 2, 'the stale run painted nothing');
 });
 
-test('typing while an analysis runs: the edited text is analysed and painted, the status bar ends idle', async () => {
+test('typing while an analysis runs: the edited text is analyzed and painted, the status bar ends idle', async () => {
   const t = await api();
   const editor = await openFixture('typing.txt', 'alpha beta gamma delta epsilon\nalpha beta gamma delta epsilon\n');
   const doc = editor.document;
@@ -317,7 +317,7 @@ test('typing while an analysis runs: the edited text is analysed and painted, th
   let run: Thenable<unknown>;
   try {
     run = vscode.commands.executeCommand('inductionLens.showInductionAttention');
-    await waitFor('analysing', () => t.status().state === 'analysing', 10000);
+    await waitFor('analyzing', () => t.status().state === 'analyzing', 10000);
     await sleep(200);
     await editor.edit((b) => b.insert(new vscode.Position(1, 0), 'zeta '));
   } finally {
@@ -326,7 +326,7 @@ test('typing while an analysis runs: the edited text is analysed and painted, th
   await run;
   const d = await waitFor('analysis of the edited text', () => t.analysis(uri));
   assert.equal(d.version, doc.version);
-  assert.equal(d.text, doc.getText(), 'the range followed the edit and the new text was analysed');
+  assert.equal(d.text, doc.getText(), 'the range followed the edit and the new text was analyzed');
   assert.ok(d.text.includes('zeta alpha'));
   assert.equal(t.painted(uri)!.seq, d.seq, 'the newest result is painted');
   assert.equal(t.status().state, 'idle');
@@ -373,7 +373,7 @@ test('a panel closed during an analysis stays closed; running the command again 
     let run: Thenable<unknown>;
     try {
       run = vscode.commands.executeCommand('inductionLens.showInductionAttention');
-      await waitFor('analysing', () => t.status().state === 'analysing', 10000);
+      await waitFor('analyzing', () => t.status().state === 'analyzing', 10000);
       t.panel.closeForTest();
       assert.equal(t.panel.isOpen, false);
     } finally {
@@ -524,7 +524,7 @@ test('the inference worker dies mid-analysis: one clear message, and the next an
   assert.equal(t.status().state, 'idle');
 });
 
-test('invalid panel messages are dropped and never stored: a wrong-length head mask leaves later analyses working', async () => {
+test('invalid panel messages are dropped and never stored: a wrong-length head mask leaves later analyzes working', async () => {
   const t = await api();
   const editor = await openFixture('repeated.txt');
   const doc = editor.document;

@@ -18,7 +18,7 @@ async function api(): Promise<ExtensionApi['_test']> {
   return (await ext.activate())._test;
 }
 
-async function analyse(t: ExtensionApi['_test'], name: string) {
+async function analyze(t: ExtensionApi['_test'], name: string) {
   const doc = await vscode.workspace.openTextDocument(path.join(ws(), name));
   const editor = await vscode.window.showTextDocument(doc);
   editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
@@ -36,9 +36,9 @@ test('the workspace is not trusted, and its model setting is there', async () =>
 test('the bundled model is used, not the folder the workspace names', async () => {
   const t = await api();
   await vscode.workspace.getConfiguration('inductionLens').update('openPanel', false, vscode.ConfigurationTarget.Global);
-  const d = await analyse(t, 'random-words.txt');
+  const d = await analyze(t, 'random-words.txt');
   assert.equal(t.lastError(), null);
-  assert.ok(d, 'analysed');
+  assert.ok(d, 'analyzed');
   assert.equal(d.session.id, 'attn-only-2l');
   assert.ok(!t.status().main.includes('workspace-model'), t.status().main);
 });
@@ -48,12 +48,12 @@ test('a relative model path is never resolved against the untrusted workspace', 
   const c = vscode.workspace.getConfiguration('inductionLens');
   await c.update('modelPath', 'workspace-model', vscode.ConfigurationTarget.Global);
   try {
-    await analyse(t, 'identifiers.py');
+    await analyze(t, 'identifiers.py');
     assert.match(t.lastError() ?? '', /"workspace-model" is relative, and relative paths are resolved against the workspace, which is not trusted/);
   } finally {
     await c.update('modelPath', undefined, vscode.ConfigurationTarget.Global);
   }
-  await analyse(t, 'identifiers.py');
+  await analyze(t, 'identifiers.py');
   assert.equal(t.lastError(), null);
 });
 
@@ -63,7 +63,7 @@ test('an absolute model path from the user settings is used', async () => {
   const dir = path.join(ws(), 'workspace-model');
   await c.update('modelPath', dir, vscode.ConfigurationTarget.Global);
   try {
-    const d = await analyse(t, 'random-words.txt');
+    const d = await analyze(t, 'random-words.txt');
     assert.equal(t.lastError(), null);
     assert.equal(d!.session.id, 'workspace-model');
   } finally {

@@ -4,10 +4,10 @@
 import * as path from 'path';
 import { createRequire } from 'module';
 import { lagProbe } from './lag-probe.mjs';
-import { ensureBuilt } from './ensure-built.mjs';
+import { ensureBuilt } from '../build/ensure-built.mjs';
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const model = path.join(ROOT, 'media', 'models', 'attn-only-2l');
 
 

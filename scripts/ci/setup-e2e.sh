@@ -3,7 +3,7 @@
 # Debian's chromium, ripgrep and libkrb5-dev; code-server (VS Code 1.100.3) and playwright-core.
 # Idempotent: a second run only checks.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 TOOLS="$PWD/.e2e/tools"
 CODE_SERVER_VERSION=4.100.3
 PLAYWRIGHT_VERSION=1.65.1

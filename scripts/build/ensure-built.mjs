@@ -3,8 +3,8 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 export function ensureBuilt() {
-  for (const args of [[], ['--tests']]) execFileSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: ROOT, stdio: 'inherit' });
+  for (const args of [[], ['--tests']]) execFileSync(process.execPath, ['scripts/build/build.mjs', ...args], { cwd: ROOT, stdio: 'inherit' });
 }

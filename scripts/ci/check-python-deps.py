@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 files = subprocess.run(['git', 'ls-files', '*.py'], cwd=root, capture_output=True, text=True, check=True).stdout.split()
 files = [f for f in files if os.path.exists(os.path.join(root, f))]
 local = {os.path.splitext(os.path.basename(f))[0] for f in files}

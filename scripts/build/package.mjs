@@ -1,4 +1,4 @@
-// Builds a platform-specific VSIX: `node scripts/package.mjs [--target linux-x64|linux-arm64|darwin-arm64|win32-x64]`.
+// Builds a platform-specific VSIX: `node scripts/build/package.mjs [--target linux-x64|linux-arm64|darwin-arm64|win32-x64]`.
 // onnxruntime-node ships one native binary per platform; each VSIX keeps only its own.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,7 +10,7 @@ if (!dirs[target]) {
   console.error(`package: unknown target ${target}; one of ${Object.keys(dirs).join(', ')}`);
   process.exit(2);
 }
-execFileSync(process.execPath, ['scripts/build.mjs', '--minify'], { stdio: 'inherit' });
+execFileSync(process.execPath, ['scripts/build/build.mjs', '--minify'], { stdio: 'inherit' });
 const ignore = fs.readFileSync('.vscodeignore', 'utf8').replace('napi-v6/linux/x64/**', `napi-v6/${dirs[target]}/**`);
 const ignoreFile = `.vscodeignore.${target}`;
 fs.writeFileSync(ignoreFile, ignore);

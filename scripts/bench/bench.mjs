@@ -8,10 +8,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { lagProbe } from './lag-probe.mjs';
-import { ensureBuilt } from './ensure-built.mjs';
+import { ensureBuilt } from '../build/ensure-built.mjs';
 
 const require = createRequire(import.meta.url);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 ensureBuilt();
 const E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
 const ort = require('onnxruntime-node');
@@ -86,7 +86,7 @@ async function main() {
       a = await engine.analyze(texts[n], { topK: 5 });
     });
     stage.ablationMs = await time(() => engine.ablate(a));
-    stage.decorationPlanMs = await time(() => E.planOverlay(a, texts[n].slice(0, a.analysedLength), { mode: 'matter', attentionThreshold: 0.3, minAblationGain: 1 }, (id) => tok.bytesOf(id)));
+    stage.decorationPlanMs = await time(() => E.planOverlay(a, texts[n].slice(0, a.analyzedLength), { mode: 'matter', attentionThreshold: 0.3, minAblationGain: 1 }, (id) => tok.bytesOf(id)));
     let worst = 0;
     for (let i = 0; i < 10; i++) {
       const stop = lagProbe();
@@ -106,7 +106,7 @@ async function main() {
   try {
     const f = path.join(os.tmpdir(), `il-bench-${process.pid}.json`);
     fs.writeFileSync(f, JSON.stringify(ids));
-    const py = JSON.parse(execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'bench_torch.py'), MODEL, f], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: '' } }));
+    const py = JSON.parse(execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'bench', 'bench_torch.py'), MODEL, f], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: '' } }));
     fs.rmSync(f);
     out.torchEager = py;
     for (const n of sizes) out.stages[`tokens${n}`].torchOverEngine = py[n].analysisMs.median / out.stages[`tokens${n}`].analysisMs.median;
@@ -119,7 +119,7 @@ async function main() {
   out.ratios.analysisOverRaw512 = out.stages.tokens512?.analysisOverRaw ?? null;
 
   if (process.argv.includes('--vscode')) {
-    const { perfInVsCode } = await import('../test/e2e/perf.mjs');
+    const { perfInVsCode } = await import('../../test/e2e/perf.mjs');
     out.vscode = await perfInVsCode();
   }
 
@@ -157,7 +157,7 @@ async function main() {
 /** docs/performance.md from this run: the table, the VS Code timings, the targets. */
 function writeDoc(out, rows) {
   const md = [];
-  md.push('# Performance', '', `Measured by \`node scripts/bench.mjs --vscode --write-doc\` on ${out.machine.cpus} cores (${out.machine.cpu}), ${out.machine.memGiB} GiB, Node ${out.machine.node}, onnxruntime-node ${out.machine.onnxruntimeNode}, model ${out.model}. Medians of ${REPS} runs after 3 warm-up runs; sizes are model positions including BOS (512 = the full context of the bundled model).`, '');
+  md.push('# Performance', '', `Measured by \`node scripts/bench/bench.mjs --vscode --write-doc\` on ${out.machine.cpus} cores (${out.machine.cpu}), ${out.machine.memGiB} GiB, Node ${out.machine.node}, onnxruntime-node ${out.machine.onnxruntimeNode}, model ${out.model}. Medians of ${REPS} runs after 3 warm-up runs; sizes are model positions including BOS (512 = the full context of the bundled model).`, '');
   md.push(`| ${rows[0].join(' | ')} |`, `|${rows[0].map(() => '---').join('|')}|`);
   for (const r of rows.slice(1)) md.push(`| ${r.join(' | ')} |`);
   md.push('', `Tokenizer throughput on ${out.stages.tokenizeLargeFile.chars.toLocaleString('en')} characters of Python source: ${Math.round(out.stages.tokenizeLargeFile.tokensPerSecond).toLocaleString('en')} tokens/s. Whole analysis of 2,048 tokens (8 overlapping windows of 511 tokens): ${out.stages.analysis2048tokensMs.median.toFixed(1)} ms. Probe (8 x 101 tokens): engine ${out.stages.probeMs.median.toFixed(1)} ms${out.torchEager.probeMs ? `, PyTorch ${out.torchEager.probeMs.median.toFixed(1)} ms` : ''}.`);

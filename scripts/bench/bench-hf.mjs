@@ -1,4 +1,4 @@
-// `node scripts/bench-hf.mjs`: load time, memory and forward-pass latency of Hugging Face folders
+// `node scripts/bench/bench-hf.mjs`: load time, memory and forward-pass latency of Hugging Face folders
 // opened directly (graph built in TypeScript): the test models, and a GPT-2 small shaped
 // model (124 M parameters, random fp16 weights written to a temporary folder) at 1,024 tokens.
 // Prints one JSON document on stdout and a table on stderr.
@@ -7,10 +7,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { fileURLToPath } from 'url';
-import { ensureBuilt } from './ensure-built.mjs';
+import { ensureBuilt } from '../build/ensure-built.mjs';
 
 const require = createRequire(import.meta.url);
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 ensureBuilt();
 const E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
 const REPS = Number(process.env.IL_BENCH_REPS ?? 5);

@@ -12,7 +12,7 @@ export interface PaintedOverlay {
   seq: number;
   /** Paints of this result (a result is painted again when the filter or the editor changes). */
   count: number;
-  /** Document offset of the analysed text, and the document version the plan refers to. */
+  /** Document offset of the analyzed text, and the document version the plan refers to. */
   baseOffset: number;
   version: number;
   /** Sources whose border is shown now (they follow the cursor line). */

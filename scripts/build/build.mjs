@@ -1,4 +1,4 @@
-// Bundles every entry point with esbuild. `node scripts/build.mjs [--tests] [--watch] [--minify]`
+// Bundles every entry point with esbuild. `node scripts/build/build.mjs [--tests] [--watch] [--minify]`
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
