@@ -1,6 +1,7 @@
 // Analysis of a text: windows, forward passes, induction events, losses, predictions and the
 // ablation gain (definitions in docs/definitions.md). Pure computation over an InferenceBackend.
 import { throwIfCancelled, type CancellationToken } from './cancellation';
+import { attentionIndex } from './attentionIndex';
 import { EngineError } from './errors';
 import type { ForwardResult, InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
@@ -265,7 +266,7 @@ function findEvents(
         if (j + 1 >= q) continue;
         const mk = j + 1 - w.start + 1;
         for (const h of inductionHeads) {
-          const v = A[((h.layer * dims.nHeads + h.head) * S + mq) * S + mk];
+          const v = A[attentionIndex(dims.nHeads, S, h.layer, h.head, mq, mk)];
           if (v > best) {
             best = v;
             bestSource = j + 1;

@@ -1,9 +1,7 @@
 // Indexing the attention patterns an analysis keeps per window: [n_layers, n_heads, S, S] float32
 // with S = end − start + 1, model position 0 the BOS token and token index t at position
-// t − start + 1. The one place this arithmetic lives (callers pass token indices).
-//
-// Not yet used by analysis.ts findEvents, which indexes the forward pass's output the same way
-// with `((h.layer * dims.nHeads + h.head) * S + mq) * S + mk`: attentionIndex is its equivalent.
+// t − start + 1. The one place this arithmetic lives (the views pass token indices; the analysis
+// indexes a forward pass's output with attentionIndex).
 import type { Analysis, AnalysisWindow } from './analysis';
 
 type WindowRange = Pick<AnalysisWindow, 'start' | 'end'>;

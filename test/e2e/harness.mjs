@@ -78,7 +78,15 @@ export async function runSuite(browser, suite, resultFile, timeoutMs, { trust = 
 
 async function hostTests(browser) {
   const { code, log, result } = await runSuite(browser, 'suite', '.il-e2e-results.json', 240000);
-  return result?.length ? result : [{ name: 'extension-host test run', ok: false, error: `no results (exit ${code}); see ${log}` }];
+  return result?.length ? result : [{ name: 'extension-host test run', ok: false, error: `no results (exit ${code}); ${progressOf(log)}see ${log}` }];
+}
+
+/** What a suite that ended early had done (its progress file, beside the results). */
+function progressOf(log) {
+  const file = path.join(path.dirname(log), 'workspace', '.il-e2e-progress.json');
+  if (!fs.existsSync(file)) return 'no test finished; ';
+  const done = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return `${done.length} tests finished, the last "${done.at(-1)?.name}"; `;
 }
 
 /**
@@ -125,7 +133,8 @@ async function main() {
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   console.log(`e2e${E2E_MODEL ? ` (${E2E_MODEL} selected)` : ''}: ${passed} passed, ${failed} failed`);
-  if (!process.env.IL_KEEP_E2E) fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  // A failed run keeps its folders (profiles, code-server logs) for a look.
+  if (!process.env.IL_KEEP_E2E && !failed) fs.rmSync(RUN_DIR, { recursive: true, force: true });
   process.exit(failed ? 1 : 0);
 }
 

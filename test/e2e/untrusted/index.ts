@@ -81,6 +81,8 @@ export async function run(): Promise<void> {
     } catch (e) {
       results.push({ name, ok: false, error: (e as Error).stack ?? String(e), ms: Date.now() - t0 });
     }
+    // Progress after every test: a run that ends early still shows how far it got.
+    fs.writeFileSync(path.join(ws(), '.il-e2e-progress.json'), JSON.stringify(results, null, 1));
   }
   fs.writeFileSync(path.join(ws(), '.il-e2e-results.json'), JSON.stringify(results, null, 1));
   if (results.some((r) => !r.ok)) throw new Error('untrusted-workspace tests failed');
