@@ -4,8 +4,8 @@
 // each head's output, and every layer's attention probabilities as one output.
 import type { Tensor } from '../safetensors';
 import { EngineError } from '../errors';
-import { Graph } from '../onnx/graph';
-import { columns, transpose } from '../linalg';
+import { Graph, type SerializedModel } from '../onnx/graph';
+import { columns } from '../linalg';
 import type { HfSpec } from './config';
 
 export const TOP_K = 5;
@@ -20,8 +20,8 @@ export interface WeightSource {
   get(name: string): Tensor;
 }
 
-/** ModelProto bytes for the model; `nCtx` bounds the positions the rotary tables cover. */
-export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number): Uint8Array {
+/** The model's graph and its weights; `nCtx` bounds the positions the rotary tables cover. */
+export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number): SerializedModel {
   const g = new Graph();
   const b = new Builder(g, spec, weights);
   const { nLayers: L, nHeads: H } = spec;
@@ -85,10 +85,20 @@ class Builder {
     return this.s.family === 'gpt2' && this.weights.has('transformer.wte.weight') ? 'transformer.' : '';
   }
 
-  /** A weight used as is, after checking its shape. */
+  /** A weight used as is, after checking its shape (added once, however often it is used). */
   w(name: string, shape?: number[]): string {
+    if (this.added.has(name)) return name;
     const t = this.tensor(name, shape);
+    this.added.add(name);
     return this.g.weight(name, t.data, t.shape);
+  }
+
+  private readonly added = new Set<string>();
+
+  /** W^T of a weight [rows, cols] as a graph node: onnxruntime folds it into a constant when it
+   *  creates the session (in native code, far faster than transposing here). */
+  private transposed(weight: string): string {
+    return this.g.op('Transpose', [weight], { perm: [1, 0] });
   }
 
   private tensor(name: string, shape?: number[]): Tensor {
@@ -102,8 +112,7 @@ class Builder {
 
   /** A torch Linear weight [out, in] as a MatMul operand [in, out]. */
   private linear(name: string, out: number, inp: number): string {
-    const t = this.tensor(name, [out, inp]);
-    return this.g.weight(name + '.T', transpose(t.data, out, inp, 'f32'), [inp, out]);
+    return this.transposed(this.w(name, [out, inp]));
   }
 
   private bias(name: string, n: number): string | null {
@@ -193,7 +202,7 @@ class Builder {
           if (b) bias.set(b.data.subarray(h * 3 * D + i * D, h * 3 * D + (i + 1) * D), h * D);
         }
         return {
-          w: g.weight(`${name}.${'qkv'[i]}.T`, transpose(rows, H * D, d, 'f32'), [d, H * D]),
+          w: this.transposed(g.weight(`${name}.${'qkv'[i]}`, rows, [H * D, d])),
           b: b ? g.weight(`${name}.${'qkv'[i]}.b`, bias, [H * D]) : null,
         };
       };
@@ -202,10 +211,13 @@ class Builder {
     }
     // Llama: separate projections; K and V heads repeated so each query head has its own (repeat_kv).
     const proj = (n: string, heads: number) => {
-      const t = this.tensor(this.layer(l, `self_attn.${n}.weight`), [heads * D, d]);
+      const wname = this.layer(l, `self_attn.${n}.weight`);
       const bname = this.layer(l, `self_attn.${n}.bias`);
-      const bt = this.weights.has(bname) ? this.tensor(bname, [heads * D]) : null;
       const rep = H / heads;
+      if (rep === 1) return { w: this.transposed(this.w(wname, [H * D, d])), b: this.bias(bname, H * D) };
+      // Grouped-query attention: each query head gets its own copy of its K/V head (repeat_kv).
+      const t = this.tensor(wname, [heads * D, d]);
+      const bt = this.weights.has(bname) ? this.tensor(bname, [heads * D]) : null;
       const rows = new Float32Array(H * D * d);
       const bias = bt ? new Float32Array(H * D) : null;
       for (let h = 0; h < H; h++) {
@@ -213,7 +225,7 @@ class Builder {
         rows.set(t.data.subarray(src * D * d, (src + 1) * D * d), h * D * d);
         bias?.set(bt!.data.subarray(src * D, (src + 1) * D), h * D);
       }
-      const w = g.weight(this.layer(l, `self_attn.${n}.T`), transpose(rows, H * D, d, 'f32'), [d, H * D]);
+      const w = this.transposed(g.weight(this.layer(l, `self_attn.${n}.repeated`), rows, [H * D, d]));
       return { w, b: bias ? g.weight(this.layer(l, `self_attn.${n}.b`), bias, [H * D]) : null };
     };
     const [q, k, v] = [proj('q_proj', H), proj('k_proj', Hkv), proj('v_proj', Hkv)];
@@ -291,7 +303,6 @@ class Builder {
     const own = this.name('unembed');
     if (this.weights.has(own)) return this.linear(own, V, d);
     if (!this.s.tiedEmbeddings) throw new EngineError(`the weights have no tensor "${own}" and config.json does not tie the embeddings`);
-    const e = this.tensor(this.name('embed'), [V, d]);
-    return this.g.weight('unembed.T', transpose(e.data, V, d, 'f32'), [d, V]);
+    return this.transposed(this.w(this.name('embed'), [V, d]));
   }
 }

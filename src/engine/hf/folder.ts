@@ -15,8 +15,8 @@ import { BUFFER, checkWeightData, findWeightFiles, type WeightFiles } from './we
 /** The longest window the lens runs through a Hugging Face model: the attentions output alone
  *  is n_layers * n_heads * T^2 floats (604 MB for GPT-2 small at 1,024 tokens). */
 export const LENS_MAX_CONTEXT = 1024;
-/** onnxruntime reads a model from memory as one protobuf message, which cannot exceed 2 GiB. */
-const PROTOBUF_LIMIT = 2 ** 31 - 1;
+/** The share of the machine's memory a model may take while it loads. */
+const MEMORY_SHARE = 0.75;
 /** Changes whenever the graph builder computes something differently (it keys cached scores). */
 const BUILDER_VERSION = 'hf-graph/1';
 
@@ -66,13 +66,12 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
     + spec.nLayers * 2 * (spec.nHeads - spec.nKvHeads) * spec.dHead * spec.dModel;
   const graphBytes = (weights.parameterCount + extra) * 4;
   const params = `${(weights.parameterCount / 1e6).toFixed(1)} M parameters`;
-  if (graphBytes > PROTOBUF_LIMIT) {
-    throw new EngineError(`${dir}: ${params} need ${gb(graphBytes)} as float32; the lens builds the ONNX graph in memory, which onnxruntime limits to 2 GB (about 500 M parameters)`);
-  }
-  // Peak while loading: the float32 weights, the serialized graph and onnxruntime's own copy.
-  const peak = graphBytes * 3;
-  if (peak > totalMemory * 0.75) {
-    throw new EngineError(`${dir}: ${params} need about ${gb(peak)} of memory to load (${gb(graphBytes)} of float32 weights); this machine has ${gb(totalMemory)}`);
+  // The weights live outside the ONNX protobuf, so only memory limits the model's size. Peak
+  // while loading: the files as read, the float32 weights, and onnxruntime's copy of them.
+  const peak = weights.bytes + 2 * graphBytes;
+  const budget = totalMemory * MEMORY_SHARE;
+  if (peak > budget) {
+    throw new EngineError(`${dir}: ${params} need about ${gb(peak)} of memory to load (${gb(graphBytes)} of float32 weights); this machine has ${gb(totalMemory)}, of which the lens uses at most ${gb(budget)}`);
   }
   // After the size refusals (which need only the declared sizes), before any data is read.
   checkWeightData(weights);

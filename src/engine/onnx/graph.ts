@@ -1,5 +1,8 @@
 // A small ONNX graph builder: named initializers, nodes with generated output names, graph
-// inputs and outputs, serialized to ModelProto bytes that onnxruntime loads from memory.
+// inputs and outputs, serialized to ModelProto bytes that onnxruntime loads from memory. Large
+// weights are not copied into the protobuf: each is an external-data "file" held in memory
+// (onnxruntime-node's sessionOptions.externalData), so the model bytes stay small and the float32
+// arrays the builder made are the ones onnxruntime reads.
 import { AttrType, DataType, Message } from './proto';
 
 export const OPSET = 17;
@@ -10,9 +13,22 @@ export type Attr = number | number[] | { f: number };
 type ElemType = 'float32' | 'int64' | 'bool';
 const ELEM: Record<ElemType, number> = { float32: DataType.FLOAT, int64: DataType.INT64, bool: DataType.BOOL };
 
+/** A weight held outside the protobuf: the path the graph names and the bytes it stands for. */
+export interface ExternalWeight {
+  path: string;
+  data: Uint8Array;
+}
+
+/** A serialized model: the protobuf bytes and the weights it refers to. */
+export interface SerializedModel {
+  model: Uint8Array;
+  externalData: ExternalWeight[];
+}
+
 export class Graph {
   private readonly nodes: Message[] = [];
   private readonly initializers: Message[] = [];
+  private readonly external: ExternalWeight[] = [];
   private readonly inputs: Message[] = [];
   private readonly outputs: Message[] = [];
   private readonly names = new Set<string>();
@@ -32,13 +48,23 @@ export class Graph {
     this.outputs.push(valueInfo(name, type, dims));
   }
 
-  /** A float32 initializer; the data is referenced, not copied, until serialization. */
+  /** A float32 initializer held outside the protobuf (an in-memory external-data file): the
+   *  data is referenced, never copied. */
   weight(name: string, data: Float32Array, dims: number[]): string {
     const count = dims.reduce((a, b) => a * b, 1);
     if (count !== data.length) throw new Error(`initializer ${name}: ${data.length} values for shape [${dims}]`);
     if (this.names.has(name)) throw new Error(`duplicate tensor name ${name}`);
     this.names.add(name);
-    this.addInitializer(name, DataType.FLOAT, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const path = `w${this.external.length}.bin`;
+    this.external.push({ path, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    const t = new Message();
+    for (const d of dims) t.int(1, d);
+    t.int(2, DataType.FLOAT).string(8, name);
+    // external_data (13): location, offset, length; data_location (14) = EXTERNAL.
+    for (const [k, v] of [['location', path], ['offset', '0'], ['length', String(data.byteLength)]]) t.message(13, new Message().string(1, k).string(2, v));
+    t.int(14, 1);
+    this.initializers.push(t);
+    this.weightBytes += data.byteLength;
     return name;
   }
 
@@ -76,8 +102,8 @@ export class Graph {
     return outs;
   }
 
-  /** ModelProto bytes: one contiguous buffer holding every initializer. */
-  serialize(producer: string): Uint8Array {
+  /** ModelProto bytes (small constants inside, weights outside) and the external weights. */
+  serialize(producer: string): SerializedModel {
     const g = new Message();
     for (const n of this.nodes) g.message(1, n);
     g.string(2, 'induction_lens');
@@ -85,7 +111,8 @@ export class Graph {
     for (const i of this.inputs) g.message(11, i);
     for (const o of this.outputs) g.message(12, o);
     const opset = new Message().string(1, '').int(2, OPSET);
-    return new Message().int(1, IR_VERSION).string(2, producer).string(3, '1').message(7, g).message(8, opset).toBytes();
+    const model = new Message().int(1, IR_VERSION).string(2, producer).string(3, '1').message(7, g).message(8, opset).toBytes();
+    return { model, externalData: this.external };
   }
 
   private addInitializer(name: string, type: number, dims: number[], raw: Uint8Array): void {
