@@ -7,13 +7,7 @@ import { EngineError } from '../errors';
 import { Graph, type SerializedModel } from '../onnx/graph';
 import { columns } from '../linalg';
 import type { HfSpec } from './config';
-
-export const TOP_K = 5;
-/** Names of the graph's inputs and outputs (the manifest's io block). */
-export const IO = {
-  input_ids: 'input_ids', head_mask: 'head_mask', logits: 'logits', attentions: 'attentions',
-  logsumexp: 'logsumexp', top_k: { values: 'top_k_values', indices: 'top_k_indices', k: TOP_K },
-} as const;
+import { IO, TOP_K } from './io';
 
 export interface WeightSource {
   has(name: string): boolean;

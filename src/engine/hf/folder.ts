@@ -7,7 +7,7 @@ import { EngineError, quoted } from '../errors';
 import { readJsonFile } from '../jsonFile';
 import type { ModelFolder, ModelManifest } from '../manifest';
 import { isPresent, MAX_BYTES, readRegularFile, statRegularFile } from '../safeFile';
-import { IO } from './build';
+import { IO } from './io';
 import { parseHfConfig, type HfSpec } from './config';
 import { expectedTensors, type ExpectedTensor } from './expectedShapes';
 import { BUFFER, checkWeightData, findWeightFiles, type WeightFiles } from './weights';
