@@ -1,7 +1,6 @@
-// Builds the ONNX graph of a Hugging Face causal LM (GPT-2, GPT-NeoX, Llama-style) from its
-// config and weights, computing exactly what `transformers` computes in eager attention (fp32),
-// with the model contract's extras: a required head_mask input [n_layers, n_heads] multiplied into
-// each head's output, and every layer's attention probabilities as one output.
+// The ONNX graph of a Hugging Face causal LM (GPT-2, GPT-NeoX, Llama-style): what `transformers`
+// computes in eager attention (fp32), plus a required head_mask [n_layers, n_heads] multiplied
+// into each head's output and every layer's attention probabilities as one output.
 import type { Tensor } from '../safetensors';
 import { EngineError } from '../errors';
 import { Graph, type SerializedModel } from '../onnx/graph';
@@ -56,6 +55,7 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number):
 }
 
 class Builder {
+  private readonly added = new Set<string>();
   constructor(private readonly g: Graph, private readonly s: HfSpec, private readonly weights: WeightSource) {}
 
   /** HF tensor names per family. */
@@ -86,8 +86,6 @@ class Builder {
     this.added.add(name);
     return this.g.weight(name, t.data, t.shape);
   }
-
-  private readonly added = new Set<string>();
 
   /** W^T of a weight [rows, cols] as a graph node: onnxruntime folds it into a constant when it
    *  creates the session (in native code, far faster than transposing here). */
