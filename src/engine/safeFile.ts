@@ -3,7 +3,7 @@
 // they are opened (opening a FIFO blocks; /dev/zero never ends), and read up to the size stat
 // reported, never "until EOF", under a cap that fits each format.
 import * as fs from 'fs';
-import { EngineError, quoted } from './errors';
+import { CancelledError, EngineError, quoted } from './errors';
 
 /** Size caps per format, far above what real models ship (a 70 B model's shard index is ~60 KB,
  *  Llama 3's tokenizer.json 9 MB, Gemma's 34 MB). */
@@ -71,6 +71,30 @@ function readExactly(fd: number, file: string, buf: Buffer, position: number): v
     const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
     if (n === 0) throw new EngineError(`${file}: changed while being read (ended after ${position + done} bytes)`);
     done += n;
+  }
+}
+
+/** Reads a large regular file in chunks, yielding between them so a cancel can arrive: `onBytes`
+ *  hears the bytes read so far, and `cancelled` is asked between chunks (true: stop and free). */
+export async function readRegularFileInChunks(file: string, onBytes: (bytes: number) => void, cancelled: () => boolean): Promise<Buffer> {
+  const CHUNK = 64 * 2 ** 20;
+  const { fd, size } = openRegular(file);
+  try {
+    let buf: Buffer;
+    try {
+      buf = Buffer.allocUnsafe(size);
+    } catch {
+      throw new EngineError(`${file}: is ${size.toLocaleString('en-US')} bytes, too large to read into memory`);
+    }
+    for (let at = 0; at < size; at += CHUNK) {
+      if (cancelled()) throw new CancelledError();
+      readExactly(fd, file, buf.subarray(at, Math.min(size, at + CHUNK)), at);
+      onBytes(Math.min(size, at + CHUNK));
+      await new Promise((r) => setImmediate(r));
+    }
+    return buf;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

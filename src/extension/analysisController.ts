@@ -8,7 +8,7 @@ import { CancellationTokenSource, throwIfCancelled, type CancellationToken } fro
 import { CancelledError, EngineError } from '../engine/errors';
 import type { ModelSession } from '../engine/session';
 import { readSettings } from './config';
-import { describeError, ModelManager } from './modelManager';
+import { describeError, LoadCancelledError, ModelManager } from './modelManager';
 
 export interface DocumentAnalysis {
   uri: string;
@@ -147,6 +147,11 @@ export class AnalysisController implements vscode.Disposable {
       }
     } catch (e) {
       if (e instanceof CancelledError) return null;
+      if (e instanceof LoadCancelledError) {
+        this.log.appendLine(e.message);
+        this.setState('idle');
+        return null;
+      }
       if (!token.isCancellationRequested) {
         this.failure = { model: modelLabel(dir, this.models.bundledModelDir), message: describeError(e) };
         this.setState('error');

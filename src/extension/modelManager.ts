@@ -1,7 +1,8 @@
 // Owns the inference worker and the session of the configured model; loads lazily, once.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EngineError } from '../engine/errors';
+import { CancellationTokenSource } from '../engine/cancellation';
+import { CancelledError, EngineError } from '../engine/errors';
 import { assembleModel } from '../engine/modelParts';
 import { ProbeCache } from '../engine/probeCache';
 import { ModelSession } from '../engine/session';
@@ -75,19 +76,31 @@ export class ModelManager implements vscode.Disposable {
     if (this.current?.dir === dir) this.log.appendLine(`the files of ${dir} changed on disk: loading the model again`);
     const previous = this.current;
     const session = vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Induction Lens', cancellable: false },
-      async (progress) => {
-        progress.report({ message: `loading model from ${dir}…` });
-        const t0 = Date.now();
-        // The worker reads and checks the folder; the host builds the model from what it sent.
-        const model = assembleModel(await this.workerPool.open(dir));
-        const backend = await this.workerPool.backend(dir, undefined, stamp);
-        const s = new ModelSession(model, this.delayed(backend), this.cache);
-        this.stamps.set(s, stamp);
-        progress.report({ message: 'scoring heads on the repeated-random-token probe…' });
-        await s.probe();
-        this.log.appendLine(`loaded ${model.folder.manifest.id} from ${dir} in ${Date.now() - t0} ms`);
-        return s;
+      { location: vscode.ProgressLocation.Notification, title: 'Induction Lens', cancellable: true },
+      async (progress, userToken) => {
+        const source = new CancellationTokenSource();
+        const stop = userToken.onCancellationRequested(() => source.cancel());
+        const name = path.basename(dir);
+        try {
+          progress.report({ message: `opening ${name}…` });
+          const t0 = Date.now();
+          // The worker reads and checks the folder; the host builds the model from what it sent.
+          const model = assembleModel(await this.workerPool.open(dir));
+          const backend = await this.workerPool.backend(dir, undefined, stamp, source.token, (p) => progress.report({ message: stageText(name, p) }));
+          const s = new ModelSession(model, this.delayed(backend), this.cache);
+          this.stamps.set(s, stamp);
+          progress.report({ message: `${name}: scoring heads on the repeated-random-token probe…` });
+          await s.probe();
+          this.log.appendLine(`loaded ${model.folder.manifest.id} from ${dir} in ${Date.now() - t0} ms`);
+          return s;
+        } catch (e) {
+          // A load the user cancelled: the worker stopped and freed it; say so plainly.
+          if (e instanceof CancelledError && userToken.isCancellationRequested) throw new LoadCancelledError(`loading ${name} was cancelled`);
+          throw e;
+        } finally {
+          stop.dispose();
+          source.dispose();
+        }
       },
     );
     this.current = { dir, stamp, session: Promise.resolve(session) };
@@ -120,6 +133,16 @@ export class ModelManager implements vscode.Disposable {
     void this.pool?.terminate();
     this.pool = null;
   }
+}
+
+/** The user cancelled a model load (not a failure: nothing to fix). */
+export class LoadCancelledError extends EngineError {}
+
+/** What the progress notification says during a load stage. */
+function stageText(name: string, p: { stage: 'reading' | 'building' | 'session'; done?: number; total?: number }): string {
+  const mb = (n = 0) => Math.round(n / 1e6).toLocaleString('en-US');
+  if (p.stage === 'reading') return `${name}: reading weights, ${mb(p.done)} of ${mb(p.total)} MB…`;
+  return p.stage === 'building' ? `${name}: building the graph…` : `${name}: creating the onnxruntime session…`;
 }
 
 export function describeError(e: unknown): string {

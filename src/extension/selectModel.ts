@@ -3,7 +3,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { modelSetting } from './config';
-import { describeError, type ModelManager } from './modelManager';
+import { describeError, LoadCancelledError, type ModelManager } from './modelManager';
 
 const FOLDERS_KEY = 'modelFolders';
 
@@ -57,6 +57,7 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
   } catch (e) {
     const message = describeError(e);
     log.appendLine(`select model: ${message}`);
+    if (e instanceof LoadCancelledError) return undefined; // the user's choice: nothing to report
     void vscode.window.showErrorMessage(`Induction Lens: cannot use this model: ${message}`);
     throw new Error(message);
   }

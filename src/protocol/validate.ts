@@ -145,6 +145,7 @@ function resultSizes(m: ResultFields, e: ResultExpectation): string | null {
 const opaqueObject: Validator<unknown> = (v, path) => (isRecord(v) && !Array.isArray(v) ? pass(v) : fail(path, `expected an object, got ${describe(v)}`));
 
 const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
+  progress: obj({ requestId, stage: literal('reading', 'building', 'session'), done: optional(num(0)), total: optional(num(0)) }),
   opened: obj({ requestId, parts: obj({ folder: opaqueObject, tokenizerJson: opaqueObject, hash: str(200) }) }),
   inspected: obj({ requestId, summary: obj({ id: str(1000), nLayers: int(1, 4096), nHeads: int(1, 4096), nCtx: int(1, 1 << 24), kind: str(1000) }) }),
   loaded: obj({ requestId, loadMs: num(0), dims: obj({ nLayers: int(1, 4096), nHeads: int(1, 4096), dVocab: int(1, 1 << 24) }) }),

@@ -45,6 +45,9 @@ export type ToWorker =
   | { type: 'crashForTest'; requestId: number; how: 'exit' | 'oom' };
 
 export type FromWorker =
+  /** A stage of a model load in progress (several per load request, before its 'loaded');
+   *  `done`/`total` are the bytes of weights read while `stage` is 'reading'. */
+  | { type: 'progress'; requestId: number; stage: 'reading' | 'building' | 'session'; done?: number; total?: number }
   | { type: 'opened'; requestId: number; parts: WorkerModelParts }
   | { type: 'inspected'; requestId: number; summary: WorkerModelSummary }
   | { type: 'loaded'; requestId: number; loadMs: number; dims: { nLayers: number; nHeads: number; dVocab: number } }

@@ -11,7 +11,7 @@ import { EngineError } from '../engine/errors';
 import { readModelFolder } from '../engine/manifest';
 import { readModelParts } from '../engine/model';
 import { assembleModel, summarize } from '../engine/modelParts';
-import { OrtModel } from './ortModel';
+import { OrtModel, type LoadOptions } from './ortModel';
 import type { FromWorker, ToWorker } from '../protocol/worker';
 import { validateToWorker } from '../protocol/validate';
 import { circuitsForPanel } from './circuitsView';
@@ -32,11 +32,11 @@ function post(msg: FromWorker) {
 }
 
 /** Sessions by folder and stamp: the files of one stamp are never mixed with another's. */
-function model(dir: string, stamp = '', threads?: number): Promise<OrtModel> {
+function model(dir: string, stamp = '', opts: LoadOptions = {}): Promise<OrtModel> {
   const key = `${dir}\n${stamp}`;
   let m = models.get(key);
   if (!m) {
-    m = Promise.resolve().then(() => OrtModel.load(readModelFolder(dir), threads));
+    m = Promise.resolve().then(() => OrtModel.load(readModelFolder(dir), opts));
     models.set(key, m);
     m.catch(() => models.delete(key));
   }
@@ -65,7 +65,19 @@ async function handle(msg: ToWorker): Promise<void> {
         return;
       case 'load': {
         const t0 = performance.now();
-        const a = (await model(msg.modelDir, msg.stamp, msg.threads)).folder.manifest.architecture;
+        // Progress for the host's notification; a cancel stops the load between chunks and stages.
+        const id = msg.requestId;
+        const opts: LoadOptions = {
+          threads: msg.threads,
+          onStage: (s) => post({ type: 'progress', requestId: id, ...s }),
+          cancelled: () => cancelled.has(id),
+        };
+        let a;
+        try {
+          a = (await model(msg.modelDir, msg.stamp, opts)).folder.manifest.architecture;
+        } finally {
+          cancelled.delete(id);
+        }
         post({ type: 'loaded', requestId: msg.requestId, loadMs: performance.now() - t0, dims: { nLayers: a.n_layers, nHeads: a.n_heads, dVocab: a.d_vocab } });
         return;
       }

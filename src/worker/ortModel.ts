@@ -2,7 +2,7 @@
 // inference worker and, in process, by the CLI and the tests.
 import * as ort from 'onnxruntime-node';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
-import { EngineError } from '../engine/errors';
+import { CancelledError, EngineError } from '../engine/errors';
 import { throwIfCancelled } from '../engine/cancellation';
 import type { ModelFolder } from '../engine/manifest';
 import { buildHfGraph } from '../engine/hf/build';
@@ -11,11 +11,25 @@ import type { HfFolder } from '../engine/hf/folder';
 import { TensorReader } from '../engine/hf/weights';
 import { MAX_BYTES, readRegularFile } from '../engine/safeFile';
 
+/** Stages of a load, for a progress notification: bytes of weights read, then the steps after. */
+export type LoadStage = { stage: 'reading'; done: number; total: number } | { stage: 'building' } | { stage: 'session' };
+
+export interface LoadOptions {
+  threads?: number;
+  onStage?: (s: LoadStage) => void;
+  /** Asked between stages and between chunks of the weight files: true stops the load. */
+  cancelled?: () => boolean;
+}
+
 /** The graph of a Hugging Face folder, built from its weights (float32, held outside the
  *  protobuf); the file buffers are released as soon as the graph holds its float32 copies. */
-function buildHfModel(hf: HfFolder): SerializedModel {
+async function buildHfModel(hf: HfFolder, o: LoadOptions): Promise<SerializedModel> {
   const reader = new TensorReader(hf.weights);
+  const cancelled = o.cancelled ?? (() => false);
   try {
+    await reader.preload((done, total) => o.onStage?.({ stage: 'reading', done, total }), cancelled);
+    if (cancelled()) throw new CancelledError();
+    o.onStage?.({ stage: 'building' });
     return buildHfGraph(hf.spec, reader, hf.nCtx);
   } finally {
     reader.release();
@@ -30,7 +44,8 @@ export class OrtModel implements InferenceBackend {
     readonly folder: ModelFolder,
   ) {}
 
-  static async load(folder: ModelFolder, threads?: number): Promise<OrtModel> {
+  static async load(folder: ModelFolder, opts: LoadOptions = {}): Promise<OrtModel> {
+    const { threads } = opts;
     let session: ort.InferenceSession;
     try {
       // For built Hugging Face graphs 'extended' matches 'all' in speed (GPT-2 small shape, 512
@@ -44,17 +59,23 @@ export class OrtModel implements InferenceBackend {
       };
       // onnxruntime copies the weights it is given (the in-memory external data) into its own
       // tensors: `built` goes out of scope with this block, so our float32 arrays can be freed.
-      let built = folder.hf ? buildHfModel(folder.hf) : null;
+      let built = folder.hf ? await buildHfModel(folder.hf, opts) : null;
+      if (opts.cancelled?.()) throw new CancelledError();
+      opts.onStage?.({ stage: 'session' });
       session = built
         ? await ort.InferenceSession.create(built.model, { ...options, externalData: built.externalData })
         // The bytes, not the path: onnxruntime opens only what was checked to be a regular file.
         : await ort.InferenceSession.create(readRegularFile(folder.onnxPath, MAX_BYTES.none), options);
       built = null;
     } catch (e) {
-      if (e instanceof EngineError) throw e;
+      if (e instanceof EngineError || e instanceof CancelledError) throw e;
       throw new EngineError(`${folder.onnxPath}: onnxruntime cannot load it: ${(e as Error).message}`);
     }
     checkSignature(session, folder);
+    if (opts.cancelled?.()) {
+      await session.release(); // cancelled while the session was created: free it at once
+      throw new CancelledError();
+    }
     return new OrtModel(session, folder);
   }
 

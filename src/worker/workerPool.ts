@@ -15,7 +15,8 @@ import { validateFromWorker, type ResultExpectation } from '../protocol/validate
 export class WorkerCrashError extends EngineError {}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void; expect?: ResultExpectation };
+type Progress = Extract<FromWorker, { type: 'progress' }>;
+type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void; expect?: ResultExpectation; onProgress?: (p: Progress) => void };
 
 export interface WorkerOptions {
   /** V8 heap limit of the worker: a hostile file that exhausts it ends the worker, not the host. */
@@ -57,8 +58,13 @@ export class WorkerPool {
       const id = (raw as { requestId?: unknown } | null)?.requestId;
       const p = typeof id === 'number' ? this.pending.get(id) : undefined;
       if (!p) return;
-      this.pending.delete(id as number);
       const v = validateFromWorker(raw, p.expect);
+      // Progress reports come before the reply and leave the request pending.
+      if (v.ok && v.msg.type === 'progress') {
+        p.onProgress?.(v.msg);
+        return;
+      }
+      this.pending.delete(id as number);
       if (!v.ok) p.reject(new EngineError(`the inference worker sent an invalid reply (${v.reason})`));
       else if (v.msg.type === 'error') p.reject(new EngineError(v.msg.message));
       else p.resolve(v.msg);
@@ -81,7 +87,10 @@ export class WorkerPool {
     return w;
   }
 
-  request(msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = [], expect?: ResultExpectation, token?: CancellationToken): Promise<FromWorker> {
+  request(
+    msg: DistributiveOmit<ToWorker, 'requestId'>, transfer: ArrayBuffer[] = [], expect?: ResultExpectation, token?: CancellationToken,
+    onProgress?: (p: Progress) => void,
+  ): Promise<FromWorker> {
     if (this.terminated) return Promise.reject(new EngineError('the inference worker was shut down'));
     if (token?.isCancellationRequested) return Promise.reject(new CancelledError());
     const w = this.worker ?? this.start();
@@ -97,6 +106,7 @@ export class WorkerPool {
         resolve: (m) => (done(), resolve(m)),
         reject: (e) => (done(), reject(e)),
         expect,
+        onProgress,
       });
       w.postMessage({ ...msg, requestId }, transfer);
     });
@@ -107,9 +117,10 @@ export class WorkerPool {
     await this.worker?.terminate();
   }
 
-  /** A backend for one model folder; loads the model in the worker. */
-  async backend(modelDir: string, threads?: number, stamp?: string): Promise<WorkerBackend> {
-    const m = await this.request({ type: 'load', modelDir, stamp, threads });
+  /** A backend for one model folder; loads the model in the worker (progress: its stages; a
+   *  cancelled token stops the load and frees what it took). */
+  async backend(modelDir: string, threads?: number, stamp?: string, token?: CancellationToken, onProgress?: (p: Progress) => void): Promise<WorkerBackend> {
+    const m = await this.request({ type: 'load', modelDir, stamp, threads }, [], undefined, token, onProgress);
     if (m.type !== 'loaded') throw new EngineError(`unexpected worker reply ${m.type}`);
     return new WorkerBackend(this, modelDir, m.dims, stamp);
   }

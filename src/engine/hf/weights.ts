@@ -3,7 +3,7 @@
 import * as path from 'path';
 import { EngineError, quoted } from '../errors';
 import { readJsonFile } from '../jsonFile';
-import { checkPlainFileName, isPresent, MAX_BYTES, readRegularFile } from '../safeFile';
+import { checkPlainFileName, isPresent, MAX_BYTES, readRegularFile, readRegularFileInChunks } from '../safeFile';
 import { checkDataArea, readSafetensorsHeader, toFloat32, type HeaderEntry, type SafetensorsHeader, type Tensor } from '../safetensors';
 
 export type { HeaderEntry } from '../safetensors';
@@ -98,6 +98,24 @@ export class TensorReader {
   /** Drops the file buffers once the graph holds its own copies. */
   release(): void {
     this.buffers.clear();
+  }
+
+  /** Reads every weight file ahead of building, in chunks: `onProgress(done, total)` in bytes;
+   *  a cancel between chunks stops it and drops what was read. */
+  async preload(onProgress: (done: number, total: number) => void, cancelled: () => boolean): Promise<void> {
+    let before = 0;
+    try {
+      for (const f of this.w.files) {
+        if (this.buffers.has(f)) continue;
+        const buf = await readRegularFileInChunks(f, (n) => onProgress(before + n, this.w.bytes), cancelled);
+        if (buf.length !== this.w.headers.find((h) => h.file === f)?.fileSize) throw new EngineError(`${f}: changed since its header was read`);
+        this.buffers.set(f, buf);
+        before += buf.length;
+      }
+    } catch (e) {
+      this.release();
+      throw e;
+    }
   }
 
   private file(file: string): Buffer {
