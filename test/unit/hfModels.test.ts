@@ -128,7 +128,7 @@ test('Hugging Face folders: clear errors for missing files, other architectures,
     fs.writeFileSync(file, JSON.stringify(t));
   });
   assert.throws(() => openModel(foreign), /has 2101 tokens but the model's vocabulary \(d_vocab\) is 2048: the tokenizer belongs to another model/);
-  assert.throws(() => readHfFolder(hfModelDir('tiny-llama'), 1e6), /0\.4 M parameters need about 0\.00 GB of memory to load .*this machine has 0\.00 GB, of which the lens uses at most 0\.00 GB/);
+  assert.throws(() => readHfFolder(hfModelDir('tiny-llama'), 1e6), /0\.4 M parameters need about 0\.0\d GB of memory to load .*this machine has 0\.00 GB, of which the lens uses at most 0\.00 GB/);
 });
 
 /** Writes tensors (float32, or raw bytes of another dtype) as one safetensors file. */
