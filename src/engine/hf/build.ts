@@ -7,6 +7,14 @@ import { Graph, type SerializedModel } from '../onnx/graph';
 import { columns } from '../linalg';
 import type { HfSpec } from './config';
 import { IO, TOP_K } from './io';
+import { ropeTables, rotary, type RopeTables } from './rotary';
+
+/** A weight stored [out, in] and used as W^T (Gemm transB). */
+interface Operand {
+  name: string;
+  out: number;
+  inp: number;
+}
 
 export interface WeightSource {
   has(name: string): boolean;
@@ -16,9 +24,10 @@ export interface WeightSource {
 /** The model's graph and its weights; `nCtx` bounds the positions the rotary tables cover. */
 export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number): SerializedModel {
   const g = new Graph();
-  const b = new Builder(g, spec, weights);
+  const bt = g.op('Slice', [g.op('Shape', [g.input(IO.input_ids, 'int64', ['batch', 'seq'])]), g.ints([0]), g.ints([2])]); // [2] = (B, T)
+  const b = new Builder(g, spec, weights, bt);
   const { nLayers: L, nHeads: H } = spec;
-  const ids = g.input(IO.input_ids, 'int64', ['batch', 'seq']);          // [B, T]
+  const ids = IO.input_ids;                                               // [B, T]
   const headMask = g.input(IO.head_mask, 'float32', [L, H]);              // [L, H]
   const shape = g.op('Shape', [ids]);                                     // [2] = (B, T)
   const T = g.op('Gather', [shape, g.ints([1], [])]);                     // scalar T
@@ -26,7 +35,7 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number):
   const TT = g.op('Concat', [g.op('Unsqueeze', [T, g.ints([0])]), g.op('Unsqueeze', [T, g.ints([0])])], { axis: 0 });
   // Causal mask [T, T] (true on and below the diagonal), as a bool for Where.
   const causal = g.op('Cast', [g.op('Trilu', [g.op('Expand', [g.scalar(1), TT])], { upper: 0 })], { to: 9 });
-  const rope = spec.rotaryDims ? b.ropeTables(positions, nCtx) : null;
+  const rope = spec.rotaryDims ? ropeTables(g, spec, positions, nCtx) : null;
 
   let h = g.op('Gather', [b.w(b.name('embed'), [spec.vocab, spec.dModel]), ids]);                     // [B, T, d]
   if (spec.family === 'gpt2') h = g.op('Add', [h, g.op('Gather', [b.w(b.name('positions'), [spec.maxPositions, spec.dModel]), positions])]);
@@ -44,7 +53,7 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number):
     }
   }
   h = b.norm(h, -1, 'final');
-  const logits = g.op('MatMul', [h, b.unembed()]);                         // [B, T, V]
+  const logits = b.affine(h, b.unembed(), null);                            // [B, T, V]
   g.output(logits, IO.logits, 'float32', ['batch', 'seq', spec.vocab]);
   g.output(g.op('Concat', patterns, { axis: 1 }), IO.attentions, 'float32', ['batch', L, H, 'seq', 'seq']);
   g.output(g.op('ReduceLogSumExp', [logits], { axes: [-1], keepdims: 0 }), IO.logsumexp, 'float32', ['batch', 'seq']);
@@ -56,7 +65,9 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number):
 
 class Builder {
   private readonly added = new Set<string>();
-  constructor(private readonly g: Graph, private readonly s: HfSpec, private readonly weights: WeightSource) {}
+  private readonly btShapes = new Map<number, string>();
+  /** `bt`: the input's [B, T] as a shape tensor. */
+  constructor(private readonly g: Graph, private readonly s: HfSpec, private readonly weights: WeightSource, private readonly bt: string) {}
 
   /** HF tensor names per family. */
   name(what: 'embed' | 'positions' | 'unembed' | 'finalNorm'): string {
@@ -87,10 +98,16 @@ class Builder {
     return this.g.weight(name, t.data, t.shape);
   }
 
-  /** W^T of a weight [rows, cols] as a graph node: onnxruntime folds it into a constant when it
-   *  creates the session (in native code, far faster than transposing here). */
-  private transposed(weight: string): string {
-    return this.g.op('Transpose', [weight], { perm: [1, 0] });
+  /** A weight [out, in] used as W^T by Gemm (transB): never transposed, never copied. */
+  private transposed(name: string, out: number, inp: number): Operand {
+    return { name, out, inp };
+  }
+
+  /** [B, T, n] as a shape tensor, from the input's batch and length (one per width). */
+  private btShape(n: number): string {
+    let s = this.btShapes.get(n);
+    if (!s) this.btShapes.set(n, (s = this.g.op('Concat', [this.bt, this.g.ints([n])], { axis: 0 })));
+    return s;
   }
 
   private tensor(name: string, shape?: number[]): Tensor {
@@ -102,18 +119,26 @@ class Builder {
     return t;
   }
 
-  /** A torch Linear weight [out, in] as a MatMul operand [in, out]. */
-  private linear(name: string, out: number, inp: number): string {
-    return this.transposed(this.w(name, [out, inp]));
+  /** A torch Linear weight [out, in], used transposed. */
+  private linear(name: string, out: number, inp: number): Operand {
+    return this.transposed(this.w(name, [out, inp]), out, inp);
   }
 
   private bias(name: string, n: number): string | null {
     return this.weights.has(name) ? this.w(name, [n]) : null;
   }
 
-  private affine(x: string, weight: string, bias: string | null): string {
-    const y = this.g.op('MatMul', [x, weight]);
-    return bias ? this.g.op('Add', [y, bias]) : y;
+  /** x W (+ b) for x [B, T, in]: MatMul for a weight [in, out]; for one stored [out, in], Gemm
+   *  with transB on x as [B*T, in], so no transposed copy of the weight is ever made. */
+  affine(x: string, weight: string | Operand, bias: string | null): string {
+    const g = this.g;
+    if (typeof weight === 'string') {
+      const y = g.op('MatMul', [x, weight]);
+      return bias ? g.op('Add', [y, bias]) : y;
+    }
+    const flat = g.op('Reshape', [x, g.ints([-1, weight.inp])]);                // [B*T, in]
+    const y = g.op('Gemm', bias ? [flat, weight.name, bias] : [flat, weight.name], { transB: 1 }); // [B*T, out]
+    return g.op('Reshape', [y, this.btShape(weight.out)]);                      // [B, T, out]
   }
 
   /** The norm before attention ('attn'), before the MLP ('mlp') or after the last layer ('final'). */
@@ -135,42 +160,8 @@ class Builder {
     return this.g.op('LayerNormalization', [x, weight, this.w(`${base}.bias`, [s.dModel])], { axis: -1, epsilon: { f: s.eps } });
   }
 
-  /** cos and sin [T, d_head] for the positions, and the rotate_half matrix [d_head, d_head].
-   *  Dimensions past rotaryDims get cos 1 and sin 0: they pass through unchanged. */
-  ropeTables(positions: string, nCtx: number): { cos: string; sin: string; rotate: string } {
-    const { dHead: D, rotaryDims: R, ropeTheta: base } = this.s;
-    const cos = new Float32Array(nCtx * D).fill(1);
-    const sin = new Float32Array(nCtx * D);
-    // As transformers computes it, in float32: inv_freq = 1 / base^(2i/R); angle = pos * inv_freq.
-    const invFreq = Array.from({ length: R / 2 }, (_, i) => Math.fround(1 / Math.fround(base ** Math.fround((2 * i) / R))));
-    for (let p = 0; p < nCtx; p++) {
-      for (let i = 0; i < R; i++) {
-        const angle = Math.fround(p * invFreq[i % (R / 2)]);
-        cos[p * D + i] = Math.cos(angle);
-        sin[p * D + i] = Math.sin(angle);
-      }
-    }
-    // x @ rotate = rotate_half(x) on the first R dims: (-x[R/2:R], x[:R/2]).
-    const rot = new Float32Array(D * D);
-    for (let j = 0; j < R / 2; j++) {
-      rot[(j + R / 2) * D + j] = -1;
-      rot[j * D + j + R / 2] = 1;
-    }
-    const g = this.g;
-    return {
-      cos: g.op('Gather', [g.weight('rope.cos', cos, [nCtx, D]), positions]),   // [T, D]
-      sin: g.op('Gather', [g.weight('rope.sin', sin, [nCtx, D]), positions]),
-      rotate: g.weight('rope.rotate_half', rot, [D, D]),
-    };
-  }
-
-  private rotary(x: string, rope: { cos: string; sin: string; rotate: string }): string {
-    const g = this.g;
-    return g.op('Add', [g.op('Mul', [x, rope.cos]), g.op('Mul', [g.op('MatMul', [x, rope.rotate]), rope.sin])]);
-  }
-
   /** Q, K, V projections as [d_model, H * d_head] operands (K and V repeated per query head). */
-  private qkv(l: number): { q: string; k: string; v: string; bq: string | null; bk: string | null; bv: string | null } {
+  private qkv(l: number): { q: string | Operand; k: string | Operand; v: string | Operand; bq: string | null; bk: string | null; bv: string | null } {
     const { dModel: d, nHeads: H, nKvHeads: Hkv, dHead: D } = this.s;
     const g = this.g;
     if (this.s.family === 'gpt2') {
@@ -194,7 +185,7 @@ class Builder {
           if (b) bias.set(b.data.subarray(h * 3 * D + i * D, h * 3 * D + (i + 1) * D), h * D);
         }
         return {
-          w: this.transposed(g.weight(`${name}.${'qkv'[i]}`, rows, [H * D, d])),
+          w: this.transposed(g.weight(`${name}.${'qkv'[i]}`, rows, [H * D, d]), H * D, d),
           b: b ? g.weight(`${name}.${'qkv'[i]}.b`, bias, [H * D]) : null,
         };
       };
@@ -206,7 +197,7 @@ class Builder {
       const wname = this.layer(l, `self_attn.${n}.weight`);
       const bname = this.layer(l, `self_attn.${n}.bias`);
       const rep = H / heads;
-      if (rep === 1) return { w: this.transposed(this.w(wname, [H * D, d])), b: this.bias(bname, H * D) };
+      if (rep === 1) return { w: this.transposed(this.w(wname, [H * D, d]), H * D, d), b: this.bias(bname, H * D) };
       // Grouped-query attention: each query head gets its own copy of its K/V head (repeat_kv).
       const t = this.tensor(wname, [heads * D, d]);
       const bt = this.weights.has(bname) ? this.tensor(bname, [heads * D]) : null;
@@ -217,14 +208,14 @@ class Builder {
         rows.set(t.data.subarray(src * D * d, (src + 1) * D * d), h * D * d);
         bias?.set(bt!.data.subarray(src * D, (src + 1) * D), h * D);
       }
-      const w = this.transposed(g.weight(this.layer(l, `self_attn.${n}.repeated`), rows, [H * D, d]));
+      const w = this.transposed(g.weight(this.layer(l, `self_attn.${n}.repeated`), rows, [H * D, d]), H * D, d);
       return { w, b: bias ? g.weight(this.layer(l, `self_attn.${n}.b`), bias, [H * D]) : null };
     };
     const [q, k, v] = [proj('q_proj', H), proj('k_proj', Hkv), proj('v_proj', Hkv)];
     return { q: q.w, k: k.w, v: v.w, bq: q.b, bk: k.b, bv: v.b };
   }
 
-  attention(l: number, x: string, causal: string, rope: ReturnType<Builder['ropeTables']> | null, maskRow: string): { out: string; pattern: string } {
+  attention(l: number, x: string, causal: string, rope: RopeTables | null, maskRow: string): { out: string; pattern: string } {
     const g = this.g;
     const { dModel: d, nHeads: H, dHead: D } = this.s;
     const p = this.qkv(l);
@@ -233,8 +224,8 @@ class Builder {
     let k = heads(this.affine(x, p.k, p.bk));
     const v = heads(this.affine(x, p.v, p.bv));
     if (rope) {
-      q = this.rotary(q, rope);
-      k = this.rotary(k, rope);
+      q = rotary(this.g, q, rope);
+      k = rotary(this.g, k, rope);
     }
     let scores = g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]); // [B, H, T, T]
     if (this.s.family === 'gpt2') {
@@ -247,12 +238,12 @@ class Builder {
     const pattern = g.op('Softmax', [scores], { axis: -1 });               // [B, H, T, T]
     const z = g.op('Mul', [g.op('MatMul', [pattern, v]), maskRow]);        // [B, H, T, D]
     const merged = g.op('Reshape', [g.op('Transpose', [z], { perm: [0, 2, 1, 3] }), g.ints([0, 0, H * D])]); // [B, T, H*D]
-    const o = {
-      gpt2: () => [this.w(this.layer(l, 'attn.c_proj.weight'), [H * D, d]), this.bias(this.layer(l, 'attn.c_proj.bias'), d)],
-      gpt_neox: () => [this.linear(this.layer(l, 'attention.dense.weight'), d, H * D), this.bias(this.layer(l, 'attention.dense.bias'), d)],
-      llama: () => [this.linear(this.layer(l, 'self_attn.o_proj.weight'), d, H * D), this.bias(this.layer(l, 'self_attn.o_proj.bias'), d)],
+    const o: [string | Operand, string | null] = {
+      gpt2: (): [string, string | null] => [this.w(this.layer(l, 'attn.c_proj.weight'), [H * D, d]), this.bias(this.layer(l, 'attn.c_proj.bias'), d)],
+      gpt_neox: (): [Operand, string | null] => [this.linear(this.layer(l, 'attention.dense.weight'), d, H * D), this.bias(this.layer(l, 'attention.dense.bias'), d)],
+      llama: (): [Operand, string | null] => [this.linear(this.layer(l, 'self_attn.o_proj.weight'), d, H * D), this.bias(this.layer(l, 'self_attn.o_proj.bias'), d)],
     }[this.s.family]();
-    return { out: this.affine(merged, o[0]!, o[1]), pattern };
+    return { out: this.affine(merged, o[0], o[1]), pattern };
   }
 
   mlp(l: number, x: string): string {
@@ -289,12 +280,12 @@ class Builder {
     }
   }
 
-  /** The unembedding as [d_model, V]: lm_head (or embed_out), or the transposed embedding when tied. */
-  unembed(): string {
+  /** The unembedding: lm_head (or embed_out), or the embedding itself when tied, used as W^T. */
+  unembed(): Operand {
     const { dModel: d, vocab: V } = this.s;
     const own = this.name('unembed');
     if (this.weights.has(own)) return this.linear(own, V, d);
     if (!this.s.tiedEmbeddings) throw new EngineError(`the weights have no tensor "${own}" and config.json does not tie the embeddings`);
-    return this.transposed(this.w(this.name('embed'), [V, d]));
+    return this.transposed(this.w(this.name('embed'), [V, d]), V, d);
   }
 }
