@@ -1,7 +1,12 @@
-// `node scripts/bench/bench-hf.mjs`: load time, memory and forward-pass latency of Hugging Face folders
-// opened directly (graph built in TypeScript): the test models, and a GPT-2 small shaped
-// model (124 M parameters, random fp16 weights written to a temporary folder) at 1,024 tokens.
-// Prints one JSON document on stdout and a table on stderr.
+// `node --expose-gc scripts/bench/bench-hf.mjs [--tiny-only] [--llama-1b]`: load time, memory and
+// forward-pass latency of Hugging Face folders opened directly (graph built in TypeScript), each
+// model in a fresh process: the test models, a GPT-2 small shaped folder (124 M parameters, random
+// fp16 weights) and, with --llama-1b, a Llama-3.2-1B shaped one (its real config.json values and
+// tensor shapes, random bf16 weights, 1.24 B parameters; rope_scaling dropped). Shaped folders are
+// made in a temporary folder and deleted. Prints one JSON document on stdout (per model: loadMs,
+// rssAfterLoadMb, peakRssMb and forwardMs per length) and a table on stderr.
+import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,12 +16,43 @@ import { ensureBuilt } from '../build/ensure-built.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-ensureBuilt();
-const E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
-const REPS = Number(process.env.IL_BENCH_REPS ?? 5);
+const REPS = Number(process.env.IL_BENCH_REPS ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mb = (bytes) => Math.round(bytes / 2 ** 20);
 
-/** GPT-2 small's config with random weights (normal 0.02, stored as F16) in a temporary folder. */
+/** A safetensors file of random small half-width values (F16 or BF16) for the given shapes. */
+function writeRandom(file, shapes, dtype, norms) {
+  const header = {};
+  let offset = 0;
+  for (const [name, shape] of Object.entries(shapes)) {
+    const n = shape.reduce((a, b) => a * b, 1) * 2;
+    header[name] = { dtype, shape, data_offsets: [offset, offset + n] };
+    offset += n;
+  }
+  let h = Buffer.from(JSON.stringify(header));
+  h = Buffer.concat([h, Buffer.alloc((8 - (h.length % 8)) % 8, 0x20)]);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(h.length));
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, Buffer.concat([len, h]));
+  // Small values of either sign: F16 exponents 2^-9..2^-7, BF16 2^-9..2^-7; norm weights 1.
+  const one = dtype === 'F16' ? 0x3c00 : 0x3f80;
+  for (const [name, info] of Object.entries(header)) {
+    const bytes = info.data_offsets[1] - info.data_offsets[0];
+    for (let at = 0; at < bytes; at += 64 * 2 ** 20) {
+      const chunk = crypto.randomBytes(Math.min(64 * 2 ** 20, bytes - at));
+      const u16 = new Uint16Array(chunk.buffer, chunk.byteOffset, chunk.length / 2);
+      for (let i = 0; i < u16.length; i++) {
+        const r = u16[i];
+        u16[i] = norms.test(name) ? one : dtype === 'F16' ? (r & 0x83ff) | ((6 + (r % 3)) << 10) : (r & 0x807f) | ((118 + (r % 3)) << 7);
+      }
+      fs.writeSync(fd, chunk);
+    }
+  }
+  fs.closeSync(fd);
+}
+
+/** GPT-2 small's config with random fp16 weights. */
 export function gpt2Small() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-gpt2-small-'));
   const d = 768, V = 50257, P = 1024, L = 12;
@@ -28,63 +64,100 @@ export function gpt2Small() {
       [`h.${l}.mlp.c_fc.weight`]: [d, 4 * d], [`h.${l}.mlp.c_fc.bias`]: [4 * d], [`h.${l}.mlp.c_proj.weight`]: [4 * d, d], [`h.${l}.mlp.c_proj.bias`]: [d],
     });
   }
-  const header = {};
-  let offset = 0;
-  for (const [name, shape] of Object.entries(shapes)) {
-    const n = shape.reduce((a, b) => a * b, 1) * 2;
-    header[name] = { dtype: 'F16', shape, data_offsets: [offset, offset + n] };
-    offset += n;
-  }
-  let h = Buffer.from(JSON.stringify(header));
-  h = Buffer.concat([h, Buffer.alloc((8 - (h.length % 8)) % 8, 0x20)]);
-  const data = Buffer.alloc(offset);
-  // Random half floats: small values of either sign (exponent 2^-9 .. 2^-6), norms set to ~1.
-  for (let i = 0; i < offset; i += 2) data.writeUInt16LE(((Math.random() < 0.5 ? 0x8000 : 0) | ((6 + Math.floor(Math.random() * 3)) << 10) | Math.floor(Math.random() * 1024)), i);
-  for (const [name, info] of Object.entries(header)) if (/ln_.*weight/.test(name)) for (let i = info.data_offsets[0]; i < info.data_offsets[1]; i += 2) data.writeUInt16LE(0x3c00, i);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(h.length));
-  fs.writeFileSync(path.join(dir, 'model.safetensors'), Buffer.concat([len, h, data]));
+  writeRandom(path.join(dir, 'model.safetensors'), shapes, 'F16', /ln_.*weight/);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: V, n_positions: P, n_embd: d, n_layer: L, n_head: 12, bos_token_id: 50256 }));
-  // The bundled tokenizer stands in (its 2,048 ids are all inside GPT-2's vocabulary).
+  // The bundled tokenizer stands in (its 2,048 ids are all inside the vocabulary).
   fs.copyFileSync(path.join(ROOT, 'media', 'models', 'attn-only-2l', 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   return dir;
 }
 
-async function measure(name, dir, seqs) {
-  global.gc?.();
-  const rss0 = process.memoryUsage().rss;
+/** Llama-3.2-1B's config.json values and tensor shapes (tied embeddings), random bf16 weights. */
+export function llama1b() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-llama-1b-'));
+  const config = {
+    model_type: 'llama', hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 16, num_attention_heads: 32,
+    num_key_value_heads: 8, head_dim: 64, vocab_size: 128256, max_position_embeddings: 131072, rms_norm_eps: 1e-5,
+    rope_theta: 500000, tie_word_embeddings: true, hidden_act: 'silu', bos_token_id: 128000, eos_token_id: 128001,
+  };
+  const { hidden_size: d, intermediate_size: f, vocab_size: V, head_dim: D } = config;
+  const shapes = { 'model.embed_tokens.weight': [V, d], 'model.norm.weight': [d] };
+  for (let l = 0; l < config.num_hidden_layers; l++) {
+    const p = `model.layers.${l}.`;
+    Object.assign(shapes, {
+      [`${p}input_layernorm.weight`]: [d], [`${p}post_attention_layernorm.weight`]: [d],
+      [`${p}self_attn.q_proj.weight`]: [32 * D, d], [`${p}self_attn.k_proj.weight`]: [8 * D, d], [`${p}self_attn.v_proj.weight`]: [8 * D, d],
+      [`${p}self_attn.o_proj.weight`]: [d, 32 * D], [`${p}mlp.gate_proj.weight`]: [f, d], [`${p}mlp.up_proj.weight`]: [f, d], [`${p}mlp.down_proj.weight`]: [d, f],
+    });
+  }
+  writeRandom(path.join(dir, 'model.safetensors'), shapes, 'BF16', /norm\.weight$/);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  fs.copyFileSync(path.join(ROOT, 'media', 'models', 'attn-only-2l', 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+  return dir;
+}
+
+/** One model in this (fresh) process: load, memory, forward passes at each length. */
+async function measureHere(name, dir, seqs) {
+  const E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
+  let peak = process.memoryUsage().rss;
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const t0 = performance.now();
   const folder = E.readModelFolder(dir);
   const m = await E.OrtModel.load(folder);
   const loadMs = performance.now() - t0;
-  global.gc?.();
-  const rss1 = process.memoryUsage().rss;
+  // What stays after the load: our float32 arrays are garbage once onnxruntime holds its copy.
+  for (let i = 0; i < 3; i++) {
+    global.gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const rssAfterLoad = process.memoryUsage().rss;
   const a = folder.manifest.architecture;
-  const row = { model: name, params: folder.hf.weights.parameterCount, fileMB: folder.hf.weights.bytes / 1e6, graphMB: folder.hf.graphBytes / 1e6, loadMs, rssAfterLoadMB: (rss1 - rss0) / 1e6, forward: {} };
+  const forwardMs = {};
+  const peakRssMbByLength = {};
   for (const seq of seqs.filter((s) => s <= a.n_ctx)) {
     const ids = Int32Array.from({ length: seq }, (_, i) => (i * 7919) % 2000 + 1);
     const times = [];
-    for (let r = 0; r < REPS + 1; r++) {
+    for (let r = 0; r < (seq * a.n_layers * a.d_model > 2e7 ? 2 : REPS + 1); r++) {
       const t = performance.now();
       await m.forward({ ids, batch: 1, seq, wantAttentions: true });
       if (r) times.push(performance.now() - t);
     }
-    row.forward[seq] = median(times);
+    forwardMs[seq] = Math.round(median(times) * 10) / 10;
+    // Lengths run in increasing order: the peak so far is the peak up to this length.
+    peakRssMbByLength[seq] = mb(Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024));
   }
-  row.peakRssMB = process.memoryUsage().rss / 1e6;
+  clearInterval(sample);
+  peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
   await m.dispose();
-  process.stderr.write(`${name.padEnd(16)} ${(row.params / 1e6).toFixed(2).padStart(7)} M params  load ${row.loadMs.toFixed(0).padStart(6)} ms  +RSS ${row.rssAfterLoadMB.toFixed(0).padStart(5)} MB  ` +
-    Object.entries(row.forward).map(([s, ms]) => `${s} tok ${ms.toFixed(1)} ms`).join('  ') + '\n');
+  return {
+    model: name, params: folder.hf.weights.parameterCount, float32WeightMb: mb(folder.hf.weights.parameterCount * 4),
+    loadMs: Math.round(loadMs), rssAfterLoadMb: mb(rssAfterLoad), peakRssMb: mb(peak), peakRssMbByLength, forwardMs,
+  };
+}
+
+/** One model in a fresh process (so load times and memory are not those of a warm process). */
+function measure(name, dir, seqs) {
+  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--one', name, dir, seqs.join(',')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const row = JSON.parse(out);
+  process.stderr.write(`${name.padEnd(16)} ${(row.params / 1e6).toFixed(2).padStart(8)} M params  load ${String(row.loadMs).padStart(6)} ms  RSS after load ${String(row.rssAfterLoadMb).padStart(6)} MB  peak ${String(row.peakRssMb).padStart(6)} MB  ` +
+    Object.entries(row.forwardMs).map(([s, ms]) => `${s} tok ${ms} ms`).join('  ') + '\n');
   return row;
 }
 
 async function main() {
+  if (process.argv[2] === '--one') {
+    const [, , , name, dir, seqs] = process.argv;
+    console.log(JSON.stringify(await measureHere(name, dir, seqs.split(',').map(Number))));
+    return;
+  }
+  ensureBuilt();
   const rows = [];
-  for (const name of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2']) rows.push(await measure(name, path.join(ROOT, 'test', 'fixtures', 'hf-models', name), [128, 255]));
-  if (!process.argv.includes('--tiny-only')) {
-    const dir = gpt2Small();
+  for (const name of ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2']) rows.push(measure(name, path.join(ROOT, 'test', 'fixtures', 'hf-models', name), [128, 255]));
+  const shaped = process.argv.includes('--tiny-only') ? [] : [['gpt2-small-shape', gpt2Small, [128, 512, 1024]]];
+  if (process.argv.includes('--llama-1b')) shaped.push(['llama-3.2-1b-shape', llama1b, [512]]);
+  for (const [name, make, seqs] of shaped) {
+    const dir = make();
     try {
-      rows.push(await measure('gpt2-small-shape', dir, [128, 512, 1024]));
+      rows.push(measure(name, dir, seqs));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
