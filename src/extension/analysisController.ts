@@ -1,4 +1,4 @@
-// Runs analyzes for editors and keeps the latest one per document. The latest request wins:
+// Runs analyses for editors and keeps the latest one per document. The latest request wins:
 // each request has its own cancellation source, cancelled by the next request; the engine and the
 // worker stop on it, and a cancelled result never reaches the screen.
 import * as path from 'path';
@@ -33,7 +33,7 @@ interface TrackedRange {
   end: number;
 }
 
-/** Analyzes of a text that keeps changing are given up after this many tries. */
+/** Analyses of a text that keeps changing are given up after this many tries. */
 const MAX_ATTEMPTS = 3;
 
 /** Moves a range through edits: shifted by edits before it, grown to cover edits that touch it. */
@@ -141,7 +141,7 @@ export class AnalysisController implements vscode.Disposable {
         }
         if (attempt >= MAX_ATTEMPTS) {
           this.setState('idle');
-          throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyzes in a row; run the command again when you pause typing`);
+          throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyses in a row; run the command again when you pause typing`);
         }
         this.log.appendLine('the text changed while the model ran: analyzing the edited text again');
       }

@@ -524,7 +524,7 @@ test('the inference worker dies mid-analysis: one clear message, and the next an
   assert.equal(t.status().state, 'idle');
 });
 
-test('invalid panel messages are dropped and never stored: a wrong-length head mask leaves later analyzes working', async () => {
+test('invalid panel messages are dropped and never stored: a wrong-length head mask leaves later analyses working', async () => {
   const t = await api();
   const editor = await openFixture('repeated.txt');
   const doc = editor.document;
