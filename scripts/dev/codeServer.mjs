@@ -49,9 +49,9 @@ export function makeProfile(runDir, name, settings) {
 }
 
 /** `trust: true` starts code-server with workspace trust on (the default of real VS Code). */
-export async function startCodeServer(d, { trust = false } = {}) {
+export async function startCodeServer(d, { trust = false, testHooks = false } = {}) {
   const port = await freePort();
-  const env = { ...process.env, EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(d.xdg, 'config'), XDG_DATA_HOME: path.join(d.xdg, 'data'), XDG_CACHE_HOME: path.join(d.xdg, 'cache') };
+  const env = { ...process.env, ...(testHooks ? { IL_E2E_TEST_HOOKS: '1' } : {}), EXTENSIONS_GALLERY: '{}', XDG_CONFIG_HOME: path.join(d.xdg, 'config'), XDG_DATA_HOME: path.join(d.xdg, 'data'), XDG_CACHE_HOME: path.join(d.xdg, 'cache') };
   const log = fs.openSync(path.join(d.root, 'code-server.log'), 'a');
   const proc = spawn(process.execPath, [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     ...(trust ? [] : ['--disable-workspace-trust']), '--user-data-dir', d.userData, '--extensions-dir', d.extensions, d.workspace], { env, detached: true, stdio: ['ignore', log, log] });

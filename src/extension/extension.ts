@@ -25,8 +25,8 @@ export interface ExtensionApi {
     analysis(uri: string): DocumentAnalysis | undefined;
     paintCount(): number;
     setForwardDelay(ms: number): void;
-    /** Ends the inference worker as a crash would, right after the next forward pass is sent. */
-    killWorkerOnNextForward(): void;
+    /** Makes the inference worker exit, as a crash would, just before the next forward pass. */
+    crashWorkerOnNextForward(): void;
     lastError(): string | null;
     panel: PanelManager;
     activationMs: number;
@@ -183,7 +183,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       analysis: (uri) => controller.get(uri),
       paintCount: () => painter.paintCount,
       setForwardDelay: (ms) => (models.forwardDelayMs = ms),
-      killWorkerOnNextForward: () => (models.killWorkerOnNextForward = true),
+      crashWorkerOnNextForward: () => (models.crashWorkerOnNextForward = true),
       lastError: () => lastError,
       panel,
       activationMs,

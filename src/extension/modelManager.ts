@@ -17,8 +17,9 @@ export class ModelManager implements vscode.Disposable {
   private readonly cache: ProbeCache;
   /** Extra latency per forward pass, for tests of stale results (never set by users). */
   forwardDelayMs = 0;
-  /** Tests: end the worker right after the next forward pass is sent, as a crash would. */
-  killWorkerOnNextForward = false;
+  /** Tests: make the worker exit just before the next forward pass, as a crash would (needs a
+   *  worker started with test hooks: IL_E2E_TEST_HOOKS=1 in the environment). */
+  crashWorkerOnNextForward = false;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {
     this.cache = new ProbeCache(context.globalStorageUri.fsPath);
@@ -43,7 +44,8 @@ export class ModelManager implements vscode.Disposable {
 
   get workerPool(): WorkerPool {
     if (!this.pool) {
-      this.pool = new WorkerPool(path.join(this.context.extensionPath, 'dist', 'worker.js'));
+      // Test hooks only for the real-VS-Code tests' code-server (never in a user's VS Code).
+      this.pool = new WorkerPool(path.join(this.context.extensionPath, 'dist', 'worker.js'), { testHooks: process.env.IL_E2E_TEST_HOOKS === '1' });
       this.pool.onCrash = (message) => {
         // The model lived in the dead worker: the next request loads it again, with progress.
         this.current = null;
@@ -117,12 +119,13 @@ export class ModelManager implements vscode.Disposable {
     backend.forward = async (req) => {
       const delay = this.forwardDelayMs;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      const result = original(req);
-      if (this.killWorkerOnNextForward) {
-        this.killWorkerOnNextForward = false;
-        void this.workerPool.killForTest();
+      if (this.crashWorkerOnNextForward) {
+        // Queued before the forward pass: the worker exits at a clean point, never while
+        // onnxruntime runs in it, and the pass in flight fails as it would after a crash.
+        this.crashWorkerOnNextForward = false;
+        this.workerPool.request({ type: 'crashForTest', how: 'exit' }).catch(() => undefined);
       }
-      return result;
+      return original(req);
     };
     return backend;
   }

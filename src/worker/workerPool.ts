@@ -112,10 +112,6 @@ export class WorkerPool {
     });
   }
 
-  /** Ends the worker as a crash would (for tests): requests in flight fail, the next one restarts it. */
-  async killForTest(): Promise<void> {
-    await this.worker?.terminate();
-  }
 
   /** A backend for one model folder; loads the model in the worker (progress: its stages; a
    *  cancelled token stops the load and frees what it took). */

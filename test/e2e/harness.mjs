@@ -58,7 +58,7 @@ export async function launchBrowser() {
 export async function runSuite(browser, suite, resultFile, timeoutMs, { trust = false, prepare = () => undefined } = {}) {
   const d = makeWorkspace(suite, trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {});
   prepare(d);
-  const server = await startCodeServer(d, { trust });
+  const server = await startCodeServer(d, { trust, testHooks: true });
   try {
     const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
     const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(path.join(ROOT, 'dist-test', 'e2e', suite, 'index'))]];

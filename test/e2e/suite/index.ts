@@ -514,7 +514,7 @@ test('the inference worker dies mid-analysis: one clear message, and the next an
   const editor = await openFixture('repeated.txt');
   const doc = editor.document;
   editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(300));
-  t.killWorkerOnNextForward();
+  t.crashWorkerOnNextForward();
   await vscode.commands.executeCommand('inductionLens.showInductionAttention');
   assert.match(t.lastError() ?? '', /the inference worker stopped \(exit code \d+\); it has been restarted/);
   assert.equal(t.status().state, 'error');
