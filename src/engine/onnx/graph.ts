@@ -1,7 +1,7 @@
 // A small ONNX graph builder: named initializers, nodes with generated output names, graph
 // inputs and outputs, serialized to ModelProto bytes that onnxruntime loads from memory. Large
 // weights are not copied into the protobuf: each is an external-data "file" held in memory
-// (onnxruntime-node's sessionOptions.externalData), so the model bytes stay small and the float32
+// (onnxruntime's sessionOptions.externalData), so the model bytes stay small and the float32
 // arrays the builder made are the ones onnxruntime reads.
 import { AttrType, DataType, Message } from './proto';
 

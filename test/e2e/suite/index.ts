@@ -5,11 +5,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension/extension';
+import { suite } from '../support/hostTests';
 import { markInvisible } from '../../../src/protocol/visibleText';
 
-type Test = { name: string; fn: () => Promise<void> };
-const tests: Test[] = [];
-const test = (name: string, fn: () => Promise<void>) => tests.push({ name, fn });
+const { test, run } = suite();
+export { run };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const EXT_ID = 'induction-lens.induction-lens';
@@ -590,21 +590,3 @@ test('Clear removes the overlay', async () => {
   assert.equal(t.painted(editor.document.uri.toString()), undefined);
   assert.equal(t.analysis(editor.document.uri.toString()), undefined);
 });
-
-export async function run(): Promise<void> {
-  const results: { name: string; ok: boolean; error?: string; ms: number }[] = [];
-  for (const { name, fn } of tests) {
-    const t0 = Date.now();
-    try {
-      await fn();
-      results.push({ name, ok: true, ms: Date.now() - t0 });
-    } catch (e) {
-      results.push({ name, ok: false, error: (e as Error).stack ?? String(e), ms: Date.now() - t0 });
-    }
-    // Progress after every test: a run that ends early still shows how far it got.
-    fs.writeFileSync(path.join(ws(), '.il-e2e-progress.json'), JSON.stringify(results, null, 1));
-  }
-  fs.writeFileSync(path.join(ws(), '.il-e2e-results.json'), JSON.stringify(results, null, 1));
-  const failed = results.filter((r) => !r.ok).length;
-  if (failed) throw new Error(`${failed} extension-host test(s) failed`);
-}

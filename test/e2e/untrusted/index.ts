@@ -6,10 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/extension/extension';
+import { suite } from '../support/hostTests';
 
-type Test = { name: string; fn: () => Promise<void> };
-const tests: Test[] = [];
-const test = (name: string, fn: () => Promise<void>) => tests.push({ name, fn });
+const { test, run } = suite();
+export { run };
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
 async function api(): Promise<ExtensionApi['_test']> {
@@ -70,20 +70,3 @@ test('an absolute model path from the user settings is used', async () => {
     await c.update('modelPath', undefined, vscode.ConfigurationTarget.Global);
   }
 });
-
-export async function run(): Promise<void> {
-  const results: { name: string; ok: boolean; error?: string; ms: number }[] = [];
-  for (const { name, fn } of tests) {
-    const t0 = Date.now();
-    try {
-      await fn();
-      results.push({ name, ok: true, ms: Date.now() - t0 });
-    } catch (e) {
-      results.push({ name, ok: false, error: (e as Error).stack ?? String(e), ms: Date.now() - t0 });
-    }
-    // Progress after every test: a run that ends early still shows how far it got.
-    fs.writeFileSync(path.join(ws(), '.il-e2e-progress.json'), JSON.stringify(results, null, 1));
-  }
-  fs.writeFileSync(path.join(ws(), '.il-e2e-results.json'), JSON.stringify(results, null, 1));
-  if (results.some((r) => !r.ok)) throw new Error('untrusted-workspace tests failed');
-}
