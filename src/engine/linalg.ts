@@ -15,12 +15,9 @@ export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k:
   return c;
 }
 
-/** A^T for A[m, n], row-major, into a new array of `out`'s kind (float64 unless asked); in
- *  32 x 32 tiles, which keeps large matrices (a 50,257 x 768 embedding) in cache. */
-export function transpose(a: ArrayLike<number>, m: number, n: number): Float64Array;
-export function transpose(a: ArrayLike<number>, m: number, n: number, out: 'f32'): Float32Array;
-export function transpose(a: ArrayLike<number>, m: number, n: number, out: 'f32' | 'f64' = 'f64'): Float32Array | Float64Array {
-  const t = out === 'f32' ? new Float32Array(m * n) : new Float64Array(m * n);
+/** A^T for A[m, n], row-major, in 32 x 32 tiles (which keeps large matrices in cache). */
+export function transpose(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  const t = new Float64Array(m * n);
   const B = 32;
   for (let i0 = 0; i0 < m; i0 += B) {
     const i1 = Math.min(m, i0 + B);

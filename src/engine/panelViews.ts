@@ -123,6 +123,8 @@ export interface PanelAnalysisInput {
   version: string;
   fileName: string;
   text: string;
+  /** The analyzed text's start in the document (0-based line and character). */
+  origin: { line: number; character: number };
   analysis: Analysis;
   filter: EventFilter;
   /** [n_layers * n_heads] head mask the analysis ran with (1 = on). */
@@ -183,5 +185,6 @@ export function panelAnalysis(x: PanelAnalysisInput): PanelAnalysis {
     baseline,
     ablationEffect: ablationEffect(loss, events.map((e) => e.prob), baseline),
     elapsedMs: x.elapsedMs,
+    origin: x.origin,
   };
 }

@@ -23,6 +23,8 @@ export interface DocumentAnalysis {
   elapsedMs: number;
   /** Characters cut because the text had more than maxTokens tokens. */
   truncatedChars: number;
+  /** The user's head mask the analysis ran with (null: all heads on). */
+  mask: Float32Array | null;
   /** Sequence number of this result, for tests. */
   seq: number;
 }
@@ -74,6 +76,7 @@ export class AnalysisController implements vscode.Disposable {
   /** The model and message of the last failed request (state 'error'). */
   failure: { model: string; message: string } | null = null;
   private readonly stateListeners = new Set<() => void>();
+  private readonly moveListeners = new Set<(d: DocumentAnalysis) => void>();
   /** Ranges of requests in flight, carried through edits (document offsets). */
   private readonly tracked = new Set<TrackedRange>();
 
@@ -108,8 +111,10 @@ export class AnalysisController implements vscode.Disposable {
     if (this.results.delete(uri)) this.emit(null, uri);
   }
 
+  /** Cancels, clears every result and the user's head mask (it may not fit the next model). */
   clearAll(): void {
     this.cancelAll();
+    this.userMask = null;
     for (const uri of [...this.results.keys()]) this.clear(uri);
   }
 
@@ -140,7 +145,6 @@ export class AnalysisController implements vscode.Disposable {
           return null;
         }
         if (attempt >= MAX_ATTEMPTS) {
-          this.setState('idle');
           throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyses in a row; run the command again when you pause typing`);
         }
         this.log.appendLine('the text changed while the model ran: analyzing the edited text again');
@@ -159,7 +163,11 @@ export class AnalysisController implements vscode.Disposable {
       throw e;
     } finally {
       this.tracked.delete(tracked);
-      if (this.inFlight === source) this.inFlight = null;
+      if (this.inFlight === source) {
+        this.inFlight = null;
+        // Cancelled with no newer request (Clear, a new model): nothing is loading any more.
+        if (this.state === 'loading' || this.state === 'analyzing') this.setState('idle');
+      }
       source.dispose();
     }
   }
@@ -190,7 +198,7 @@ export class AnalysisController implements vscode.Disposable {
     const truncatedChars = text.length - analysis.analyzedLength;
     text = text.slice(0, analysis.analyzedLength);
     const result: DocumentAnalysis = {
-      uri: doc.uri.toString(), version, baseOffset, text, analysis, session,
+      uri: doc.uri.toString(), version, baseOffset, text, analysis, session, mask: this.userMask,
       elapsedMs: Date.now() - t0, truncatedChars, seq: ++this.seq,
     };
     this.results.set(result.uri, result);
@@ -209,7 +217,8 @@ export class AnalysisController implements vscode.Disposable {
     for (const l of this.listeners) l(d, uri);
   }
 
-  /** Keeps offsets right when an edit lies wholly before the analyzed text; clears otherwise. */
+  /** Keeps offsets right when an edit lies wholly before or after the analyzed text (the result
+   *  now describes the new version); clears it when an edit touches it. */
   private onEdit(e: vscode.TextDocumentChangeEvent) {
     const uri = e.document.uri.toString();
     for (const t of this.tracked) if (t.uri === uri) trackEdits(t, e.contentChanges);
@@ -229,7 +238,16 @@ export class AnalysisController implements vscode.Disposable {
     }
     r.baseOffset += shift;
     r.version = e.document.version;
+    // The text moved: paint again. It stayed put: VS Code moved the decorations already, and
+    // only the hints and sources need to know the version (no re-planning, no panel message).
     if (shift !== 0) this.emit(r, uri);
+    else for (const l of this.moveListeners) l(r);
+  }
+
+  /** Hears results that still hold after an edit that did not move them. */
+  onDidKeep(l: (d: DocumentAnalysis) => void): vscode.Disposable {
+    this.moveListeners.add(l);
+    return new vscode.Disposable(() => this.moveListeners.delete(l));
   }
 
   dispose(): void {

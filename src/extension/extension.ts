@@ -68,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       status.update(d);
       panel.onAnalysis(d, uri);
     }),
+    controller.onDidKeep((d) => painter.keep(d.uri, d.version)),
     painter.onDidPaint(showPaintedCount),
     vscode.window.onDidChangeActiveTextEditor(showPaintedCount),
     filter.onDidChange(repaintAll),

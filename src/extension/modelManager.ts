@@ -1,4 +1,5 @@
-// Owns the inference worker and the session of the configured model; loads lazily, once.
+// Owns the inference worker and the session of the configured model: loaded on first use, and
+// again when its files change on disk or the worker was restarted.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from '../engine/cancellation';
@@ -11,7 +12,8 @@ import { folderStamp } from './folderStamp';
 
 export class ModelManager implements vscode.Disposable {
   private pool: WorkerPool | null = null;
-  private current: { dir: string; stamp: string; session: Promise<ModelSession> } | null = null;
+  /** The configured model's session; `loading` cancels its load when another replaces it. */
+  private current: { dir: string; stamp: string; session: Promise<ModelSession>; loading: CancellationTokenSource } | null = null;
   /** The folder stamp each session was loaded from. */
   private readonly stamps = new WeakMap<ModelSession, string>();
   private readonly cache: ProbeCache;
@@ -77,10 +79,10 @@ export class ModelManager implements vscode.Disposable {
     if (this.current?.dir === dir && this.current.stamp === stamp) return this.current.session;
     if (this.current?.dir === dir) this.log.appendLine(`the files of ${dir} changed on disk: loading the model again`);
     const previous = this.current;
+    const source = new CancellationTokenSource();
     const session = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Induction Lens', cancellable: true },
       async (progress, userToken) => {
-        const source = new CancellationTokenSource();
         const stop = userToken.onCancellationRequested(() => source.cancel());
         const name = path.basename(dir);
         try {
@@ -101,16 +103,20 @@ export class ModelManager implements vscode.Disposable {
           throw e;
         } finally {
           stop.dispose();
-          source.dispose();
         }
       },
     );
-    this.current = { dir, stamp, session: Promise.resolve(session) };
+    this.current = { dir, stamp, session: Promise.resolve(session), loading: source };
     this.current.session.catch((e) => {
       if (this.current?.session === session) this.current = null;
       this.log.appendLine(`model load failed: ${(e as Error).message}`);
     });
-    if (previous) previous.session.then((s) => s.dispose()).catch(() => undefined);
+    if (previous) {
+      // A load still running is stopped (the worker handles one request at a time, so it would
+      // hold this one up, and both models would be in memory); a finished one is disposed.
+      previous.loading.cancel();
+      previous.session.then((s) => s.dispose()).catch(() => undefined);
+    }
     return this.current.session;
   }
 

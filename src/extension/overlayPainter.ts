@@ -99,6 +99,15 @@ export class OverlayPainter implements vscode.Disposable {
     editor.setDecorations(this.sourceType, shown.map((r) => new vscode.Range(at(r.start), at(r.end))));
   }
 
+  /** The document changed but the analyzed text did not move: the plan still holds for the new
+   *  version (hints and source borders read it). */
+  keep(uri: string, version: number): void {
+    const p = this.painted.get(uri);
+    if (!p) return;
+    p.version = version;
+    this.changed.fire(uri);
+  }
+
   clearEditor(editor: vscode.TextEditor): void {
     for (const t of [...this.queryTypes, this.sourceType, this.hitType]) editor.setDecorations(t, []);
   }

@@ -141,10 +141,13 @@ export class PanelManager implements vscode.Disposable {
 
   private toPanel(d: DocumentAnalysis): PanelAnalysis {
     const { analysis, session, text, elapsedMs } = d;
-    const mask = this.controller.userMask ?? new Float32Array(analysis.dims.nLayers * analysis.dims.nHeads).fill(1);
+    // The mask this analysis ran with (not the one asked for since: a re-run may not have come).
+    const mask = d.mask ?? new Float32Array(analysis.dims.nLayers * analysis.dims.nHeads).fill(1);
+    const doc = vscode.workspace.textDocuments.find((x) => x.uri.toString() === d.uri);
+    const start = doc?.positionAt(d.baseOffset);
     return panelAnalysis({
       requestId: ++this.requestId, session, version: this.models.stampOf(session), fileName: path.basename(vscode.Uri.parse(d.uri).path),
-      text, analysis, elapsedMs, filter: this.filter.current, mask, baseline: this.baseline.compare(d.uri, analysis, mask),
+      text, origin: { line: start?.line ?? 0, character: start?.character ?? 0 }, analysis, elapsedMs, filter: this.filter.current, mask, baseline: this.baseline.compare(d.uri, analysis, mask),
     });
   }
 

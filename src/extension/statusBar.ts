@@ -9,7 +9,8 @@ import type { ModelManager } from './modelManager';
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('inductionLens.status', vscode.StatusBarAlignment.Right, 100);
   private readonly filterItem = vscode.window.createStatusBarItem('inductionLens.events', vscode.StatusBarAlignment.Right, 99);
-  private last: DocumentAnalysis | null = null;
+  /** What the status bar says of the last analysis (not the analysis: it can hold GBs). */
+  private last: { model: string; tokens: number; events: number; elapsedMs: number } | null = null;
   private painted: { shown: number; total: number } | null = null;
   private readonly subs: vscode.Disposable[] = [];
 
@@ -24,7 +25,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(d: DocumentAnalysis | null): void {
-    if (d) this.last = d;
+    if (d) this.last = { model: d.session.id, tokens: d.analysis.tokens.ids.length, events: d.analysis.events.length, elapsedMs: d.elapsedMs };
     this.render();
   }
 
@@ -57,7 +58,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `${icon} ${model}${detail}${live}`;
     const md = new vscode.MarkdownString();
     md.appendText(`Induction Lens — model ${model}: ${failure ? `failed: ${failure.message}` : state}`);
-    if (this.last) md.appendText(`\nLast analysis: ${this.last.analysis.tokens.ids.length} tokens, ${this.last.analysis.events.length} induction events, ${this.last.elapsedMs} ms`);
+    if (this.last) md.appendText(`\nLast analysis: ${this.last.tokens} tokens, ${this.last.events} induction events, ${this.last.elapsedMs} ms`);
     md.appendText(`\nLive mode: ${s.liveMode}. Click to analyze the selection or visible text.`);
     this.item.tooltip = md;
     this.item.backgroundColor = failure ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -43,6 +43,9 @@ export interface PanelAnalysis {
   model: { id: string; version: string; nLayers: number; nHeads: number; nCtx: number; circuitsUnavailable: string | null };
   fileName: string;
   text: string;
+  /** Where the analyzed text starts in the document (0-based line and character), so the panel
+   *  can show document positions. */
+  origin: { line: number; character: number };
   tokens: { ids: Int32Array; starts: Int32Array; ends: Int32Array };
   heads: PanelHeadScore[];
   inductionHeads: HeadRef[];

@@ -31,9 +31,11 @@ function post(msg: FromWorker) {
   parentPort!.postMessage(msg, transfer);
 }
 
-/** Sessions by folder and stamp: the files of one stamp are never mixed with another's. */
+/** Sessions are keyed by folder and stamp: the files of one stamp are never mixed with another's. */
+const modelKey = (dir: string, stamp = '') => `${dir}\n${stamp}`;
+
 function model(dir: string, stamp = '', opts: LoadOptions = {}): Promise<OrtModel> {
-  const key = `${dir}\n${stamp}`;
+  const key = modelKey(dir, stamp);
   let m = models.get(key);
   if (!m) {
     m = Promise.resolve().then(() => OrtModel.load(readModelFolder(dir), opts));
@@ -43,7 +45,12 @@ function model(dir: string, stamp = '', opts: LoadOptions = {}): Promise<OrtMode
   return m;
 }
 
+/** The request being handled: requests are handled in order, so cancels of earlier ones are moot. */
+let current = 0;
+
 async function handle(msg: ToWorker): Promise<void> {
+  current = msg.requestId;
+  for (const id of cancelled) if (id < current) cancelled.delete(id);
   try {
     switch (msg.type) {
       case 'open': {
@@ -82,7 +89,7 @@ async function handle(msg: ToWorker): Promise<void> {
         return;
       }
       case 'unload': {
-        const key = `${msg.modelDir}\n${msg.stamp ?? ''}`;
+        const key = modelKey(msg.modelDir, msg.stamp);
         const m = models.get(key);
         models.delete(key);
         if (m) await (await m).dispose();
@@ -94,7 +101,11 @@ async function handle(msg: ToWorker): Promise<void> {
         return;
       case 'forward': {
         if (cancelled.delete(msg.requestId)) return;
-        const m = await model(msg.modelDir, msg.stamp);
+        // Only a loaded model runs: a pass for one that was unloaded (replaced) fails instead of
+        // loading it again behind the host's back.
+        const loaded = models.get(modelKey(msg.modelDir, msg.stamp));
+        if (!loaded) throw new EngineError('the model of this request is no longer loaded (another one replaced it); run the analysis again');
+        const m = await loaded;
         const t0 = performance.now();
         const out = await m.forward(msg);
         // ORT's output buffers are plain ArrayBuffers: transferred to the caller, never copied.
@@ -126,7 +137,7 @@ parentPort!.on('message', (raw: unknown) => {
   }
   const msg = v.msg;
   if (msg.type === 'cancel') {
-    cancelled.add(msg.requestId);
+    if (msg.requestId >= current) cancelled.add(msg.requestId); // running (a load) or still queued
     return;
   }
   queue = queue.then(() => handle(msg));

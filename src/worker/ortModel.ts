@@ -71,7 +71,12 @@ export class OrtModel implements InferenceBackend {
       if (e instanceof EngineError || e instanceof CancelledError) throw e;
       throw new EngineError(`${folder.onnxPath}: onnxruntime cannot load it: ${(e as Error).message}`);
     }
-    checkSignature(session, folder);
+    try {
+      checkSignature(session, folder);
+    } catch (e) {
+      await session.release(); // a model that does not match its manifest holds nothing
+      throw e;
+    }
     if (opts.cancelled?.()) {
       await session.release(); // cancelled while the session was created: free it at once
       throw new CancelledError();

@@ -265,8 +265,9 @@ test('on the fixture text, the panel views equal the attention and losses of the
   const keeper = new BaselineKeeper();
   const on = new Float32Array(a.dims.nLayers * a.dims.nHeads).fill(1);
   const filter = { mode: 'matter' as const, attentionThreshold: 0.3, minAblationGain: 0.5 };
-  const input = { requestId: 1, session: s, version: 'v1', fileName: 'x.txt', text: ref.text, analysis: a, filter, mask: on, elapsedMs: 5 };
+  const input = { requestId: 1, session: s, version: 'v1', fileName: 'x.txt', text: ref.text, origin: { line: 3, character: 2 }, analysis: a, filter, mask: on, elapsedMs: 5 };
   const p1 = panelAnalysis({ ...input, baseline: keeper.compare('file:///x.txt', a, on) });
+  assert.deepEqual(p1.origin, { line: 3, character: 2 }, 'where the text starts in the document');
   assert.equal(p1.baseline, null);
   assert.equal(p1.ablationEffect, null);
   assert.deepEqual(p1.model, { id: 'attn-only-2l', version: 'v1', nLayers: 2, nHeads: 8, nCtx: 512, circuitsUnavailable: null });

@@ -28,15 +28,17 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
-/** 1-based line:col of `offset`, given the line starts of the text (for display). */
-function lineCol(starts: number[], offset: number): string {
+/** 1-based document line:col of `offset` in the analyzed text, given its line starts and where
+ *  it starts in the document (for display). */
+function lineCol(starts: number[], offset: number, origin: { line: number; character: number }): string {
   let lo = 0, hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (starts[mid] <= offset) lo = mid;
     else hi = mid - 1;
   }
-  return `${lo + 1}:${offset - starts[lo] + 1}`;
+  const col = offset - starts[lo] + (lo === 0 ? origin.character : 0);
+  return `${origin.line + lo + 1}:${col + 1}`;
 }
 
 export function renderEvents(s: Readonly<State>) {
@@ -105,7 +107,7 @@ function eventTable(a: NonNullable<State['analysis']>, rows: number[]): HTMLTabl
     succ.appendChild(el('code', 'mono', vocabLabel(a, e.successorId)));
     tr.append(
       tok,
-      el('td', undefined, lineCol(starts, a.tokens.starts[q])),
+      el('td', undefined, lineCol(starts, a.tokens.starts[q], a.origin)),
       succ,
       el('td', undefined, `L${e.head.layer}H${e.head.head}`),
       el('td', undefined, fmt(e.attention, 2)),

@@ -160,7 +160,8 @@ class Builder {
     return this.g.op('LayerNormalization', [x, weight, this.w(`${base}.bias`, [s.dModel])], { axis: -1, epsilon: { f: s.eps } });
   }
 
-  /** Q, K, V projections as [d_model, H * d_head] operands (K and V repeated per query head). */
+  /** Q, K, V projections (K and V repeated per query head): [d_model, H * d_head] for GPT-2,
+   *  stored [H * d_head, d_model] and used transposed for the others. */
   private qkv(l: number): { q: string | Operand; k: string | Operand; v: string | Operand; bq: string | null; bk: string | null; bv: string | null } {
     const { dModel: d, nHeads: H, nKvHeads: Hkv, dHead: D } = this.s;
     const g = this.g;

@@ -26,8 +26,6 @@ export interface HfFolder {
   configPath: string;
   /** Positions the lens uses: the model's own, capped. */
   nCtx: number;
-  /** Estimated bytes of the float32 graph (weights as float32 plus the copies the builder makes). */
-  graphBytes: number;
 }
 
 /**
@@ -96,7 +94,7 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
     onnxPath: configPath,
     tokenizerPath,
     weightsPath: null,
-    hf: { spec, weights, configPath, nCtx, graphBytes },
+    hf: { spec, weights, configPath, nCtx },
   };
 }
 

@@ -34,8 +34,6 @@ export class Graph {
   private readonly names = new Set<string>();
   private counter = 0;
 
-  /** Bytes of initializer data so far: the graph's weight memory. */
-  weightBytes = 0;
 
   input(name: string, type: ElemType, dims: (number | string)[]): string {
     this.inputs.push(valueInfo(name, type, dims));
@@ -64,7 +62,6 @@ export class Graph {
     for (const [k, v] of [['location', path], ['offset', '0'], ['length', String(data.byteLength)]]) t.message(13, new Message().string(1, k).string(2, v));
     t.int(14, 1);
     this.initializers.push(t);
-    this.weightBytes += data.byteLength;
     return name;
   }
 
@@ -120,7 +117,6 @@ export class Graph {
     for (const d of dims) t.int(1, d);
     t.int(2, type).string(8, name).bytes(9, raw);
     this.initializers.push(t);
-    this.weightBytes += raw.length;
   }
 
   private fresh(prefix: string): string {
