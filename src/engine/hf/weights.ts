@@ -107,10 +107,7 @@ export class TensorReader {
     try {
       for (const f of this.w.files) {
         if (this.buffers.has(f)) continue;
-        const buf = await readRegularFileInChunks(f, (n) => onProgress(before + n, this.w.bytes), cancelled);
-        if (buf.length !== this.w.headers.find((h) => h.file === f)?.fileSize) throw new EngineError(`${f}: changed since its header was read`);
-        this.buffers.set(f, buf);
-        before += buf.length;
+        before += this.keep(f, await readRegularFileInChunks(f, (n) => onProgress(before + n, this.w.bytes), cancelled)).length;
       }
     } catch (e) {
       this.release();
@@ -119,12 +116,13 @@ export class TensorReader {
   }
 
   private file(file: string): Buffer {
-    let buf = this.buffers.get(file);
-    if (!buf) {
-      buf = readRegularFile(file, MAX_BYTES.none);
-      if (buf.length !== this.w.headers.find((h) => h.file === file)?.fileSize) throw new EngineError(`${file}: changed since its header was read`);
-      this.buffers.set(file, buf);
-    }
+    return this.buffers.get(file) ?? this.keep(file, readRegularFile(file, MAX_BYTES.none));
+  }
+
+  /** Keeps a file's bytes once they match the size its header was read with. */
+  private keep(file: string, buf: Buffer): Buffer {
+    if (buf.length !== this.w.headers.find((h) => h.file === file)?.fileSize) throw new EngineError(`${file}: changed since its header was read`);
+    this.buffers.set(file, buf);
     return buf;
   }
 }
