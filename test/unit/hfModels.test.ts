@@ -116,8 +116,8 @@ test('Hugging Face folders: clear errors for missing files, other architectures,
   assert.throws(() => openModel(binOnly), /has pytorch_model\.bin but no model\.safetensors/);
   const bert = copyHf('tiny-llama', (d) => editConfig(d, (c) => (c.model_type = 'bert')));
   assert.throws(() => openModel(bert), /config\.json: model_type "bert" is not supported; Induction Lens builds GPT-2/);
-  const scaled = copyHf('tiny-llama', (d) => editConfig(d, (c) => (c.rope_scaling = { rope_type: 'llama3', factor: 8 })));
-  assert.throws(() => openModel(scaled), /rotary scaling "llama3" is not supported yet/);
+  const scaled = copyHf('tiny-llama', (d) => editConfig(d, (c) => (c.rope_scaling = { rope_type: 'su', factor: 8 })));
+  assert.throws(() => openModel(scaled), /rotary scaling "su" is not supported \(supported: default, linear, dynamic, llama3, yarn, longrope\)/);
   const wrongConfig = copyHf('tiny-llama', (d) => editConfig(d, (c) => (c.hidden_size = 128)));
   assert.throws(() => openModel(wrongConfig), /token embedding has shape \[2048,64\], config\.json says \[2048, 128\]/);
   // A tokenizer with more ids than the model's embedding rows belongs to another model.

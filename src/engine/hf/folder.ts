@@ -18,7 +18,7 @@ export const LENS_MAX_CONTEXT = 1024;
 /** The share of the machine's memory a model may take while it loads. */
 const MEMORY_SHARE = 0.75;
 /** Changes whenever the graph builder computes something differently (it keys cached scores). */
-const BUILDER_VERSION = 'hf-graph/1';
+const BUILDER_VERSION = 'hf-graph/2';
 
 export interface HfFolder {
   spec: HfSpec;
@@ -59,9 +59,8 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
   const expected = expectedTensors(spec, (n) => weights.tensors.has(n));
   // The embedding first: a mismatch there means config.json is from another model.
   checkTensors(dir, spec, weights, expected.filter((e) => e.label));
-  // float32 weights, plus K/V repeated per query head (grouped-query attention).
-  const extra = spec.nLayers * 2 * (spec.nHeads - spec.nKvHeads) * spec.dHead * spec.dModel;
-  const graphBytes = (weights.parameterCount + extra) * 4;
+  // float32 weights (grouped-query K/V heads are repeated at run time, not in the weights).
+  const graphBytes = weights.parameterCount * 4;
   const params = `${(weights.parameterCount / 1e6).toFixed(1)} M parameters`;
   // The weights live outside the ONNX protobuf, so only memory limits the model's size. Peak
   // while loading: the files as read, the float32 weights and onnxruntime's copy of them, with
@@ -75,7 +74,9 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
   checkWeightData(weights);
   checkTensors(dir, spec, weights, expected);
   checkNoUnknownTensors(dir, spec, weights, expected);
-  const nCtx = Math.min(spec.maxPositions, LENS_MAX_CONTEXT, spec.slidingWindow ?? Infinity);
+  // LongRoPE switches to its long factors past the original context: the lens stays within it.
+  const longrope = spec.rope?.global.type === 'longrope' ? spec.rope.global.originalMax : Infinity;
+  const nCtx = Math.min(spec.maxPositions, LENS_MAX_CONTEXT, longrope);
   const manifest: ModelManifest = {
     format: 'induction-lens-model/1',
     id: path.basename(path.resolve(dir)),
@@ -83,9 +84,10 @@ export function readHfFolder(dir: string, totalMemory = os.totalmem()): ModelFol
     tokenizer: 'tokenizer.json',
     architecture: {
       n_layers: spec.nLayers, n_heads: spec.nHeads, d_model: spec.dModel, d_head: spec.dHead, n_ctx: nCtx,
-      d_vocab: spec.vocab, attn_only: false, layer_norm: true, positional: spec.rotaryDims ? 'rotary' : 'learned',
+      d_vocab: spec.vocab, attn_only: false, layer_norm: true, positional: spec.rope ? 'rotary' : 'learned',
     },
-    bos_token_id: spec.bos,
+    // The BOS a window starts with comes from the tokenizer's post-processor (modelParts.ts).
+    bos_token_id: spec.bos ?? 0,
     io: { ...IO, top_k: { ...IO.top_k } },
   };
   return {

@@ -1,7 +1,7 @@
-// Rotary position embeddings as transformers computes them (float32), as graph pieces: tables of
-// cos and sin per position, and rotate_half as a matrix.
+// Rotary position embeddings as graph pieces: tables of cos and sin per position (float32, from
+// the inverse frequencies of ropeScaling.ts) and rotate_half as a matrix.
 import type { Graph } from '../onnx/graph';
-import type { HfSpec } from './config';
+import { inverseFrequencies, type RopeParams } from './ropeScaling';
 
 /** cos and sin [T, d_head] gathered for the positions, and rotate_half [d_head, d_head]. */
 export interface RopeTables {
@@ -10,30 +10,31 @@ export interface RopeTables {
   rotate: string;
 }
 
-/** Dimensions past rotaryDims get cos 1 and sin 0: they pass through unchanged. */
-export function ropeTables(g: Graph, spec: HfSpec, positions: string, nCtx: number): RopeTables {
-  const { dHead: D, rotaryDims: R, ropeTheta: base } = spec;
+/** Tables for `nCtx` positions; dimensions past `dims` get cos 1 and sin 0 (they pass through).
+ *  `name` keeps the tables of several parameter sets apart (Gemma 3's local layers). */
+export function ropeTables(g: Graph, name: string, p: RopeParams, D: number, dims: number, positions: string, nCtx: number): RopeTables {
   const cos = new Float32Array(nCtx * D).fill(1);
   const sin = new Float32Array(nCtx * D);
-  // inv_freq = 1 / base^(2i/R); angle = pos * inv_freq, each step rounded to float32.
-  const invFreq = Array.from({ length: R / 2 }, (_, i) => Math.fround(1 / Math.fround(base ** Math.fround((2 * i) / R))));
-  for (let p = 0; p < nCtx; p++) {
-    for (let i = 0; i < R; i++) {
-      const angle = Math.fround(p * invFreq[i % (R / 2)]);
-      cos[p * D + i] = Math.cos(angle);
-      sin[p * D + i] = Math.sin(angle);
+  const { invFreq, attentionFactor } = inverseFrequencies(p, dims);
+  const half = dims / 2;
+  for (let pos = 0; pos < nCtx; pos++) {
+    for (let i = 0; i < dims; i++) {
+      // angle = pos * inv_freq in float32; cos and sin then scaled by the attention factor (YaRN, LongRoPE).
+      const angle = Math.fround(pos * invFreq[i % half]);
+      cos[pos * D + i] = Math.fround(Math.cos(angle)) * attentionFactor;
+      sin[pos * D + i] = Math.fround(Math.sin(angle)) * attentionFactor;
     }
   }
-  // x @ rotate = rotate_half(x) on the first R dims: (-x[R/2:R], x[:R/2]).
+  // x @ rotate = rotate_half(x) on the first `dims` dims: (-x[half:dims], x[:half]).
   const rot = new Float32Array(D * D);
-  for (let j = 0; j < R / 2; j++) {
-    rot[(j + R / 2) * D + j] = -1;
-    rot[j * D + j + R / 2] = 1;
+  for (let j = 0; j < half; j++) {
+    rot[(j + half) * D + j] = -1;
+    rot[j * D + j + half] = 1;
   }
   return {
-    cos: g.op('Gather', [g.weight('rope.cos', cos, [nCtx, D]), positions]), // [T, D]
-    sin: g.op('Gather', [g.weight('rope.sin', sin, [nCtx, D]), positions]),
-    rotate: g.weight('rope.rotate_half', rot, [D, D]),
+    cos: g.op('Gather', [g.weight(`${name}.cos`, cos, [nCtx, D]), positions]), // [T, D]
+    sin: g.op('Gather', [g.weight(`${name}.sin`, sin, [nCtx, D]), positions]),
+    rotate: g.weight(`${name}.rotate_half`, rot, [D, D]),
   };
 }
 
