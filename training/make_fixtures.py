@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from bpe import Encoder
 from model import AttnOnly, Config
 from safetensors_io import read_safetensors
-from probe import PROBE_LEN, mulberry32, probe_metrics, probe_tokens, in_context_losses
+from probe import PROBE_LEN, mulberry32, probe_metrics, probe_prefix, probe_tokens, in_context_losses
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -59,18 +59,22 @@ def sample_text(tok, seed=3):
     return phrase.strip() + "\n" + phrase.strip() + code
 
 
-def nll_rows(logits, ids):
-    """logits [seq, vocab] for BOS + ids; returns loss[q] predicting ids[q+1] from model pos q+1."""
+def nll_rows(logits, ids, p=1):
+    """logits [seq, vocab] for BOS + ids (p = 1) or ids alone (p = 0); returns loss[q] predicting
+    ids[q+1] from model position q+p."""
     logp = F.log_softmax(logits.double(), dim=-1)
     n = len(ids)
-    return [(-logp[q + 1, ids[q + 1]].item() if q + 1 < n else None) for q in range(n)]
+    return [(-logp[q + p, ids[q + 1]].item() if q + 1 < n else None) for q in range(n)]
 
 
 @torch.no_grad()
 def probe_and_analysis(model, n_layers, n_heads, d_vocab, bos, tok, threshold):
     """The probe and the analysis of sample_text, from a forward function
-    model(ids, head_mask=None, need_attn=False). Returns the reference.json fields and the
-    probe's induction scores [layer, head]."""
+    model(ids, head_mask=None, need_attn=False). `bos` None: a model without BOS, whose probe rows
+    and analysis window start directly with the tokens (token q at model position q + p, p = 1
+    with BOS, 0 without). Returns the reference.json fields and the probe's induction scores
+    [layer, head]."""
+    p = probe_prefix(bos)
     # 1. Probe.
     ptoks = probe_tokens(d_vocab, bos)
     logits, attn = model(ptoks, need_attn=True)
@@ -83,12 +87,12 @@ def probe_and_analysis(model, n_layers, n_heads, d_vocab, bos, tok, threshold):
     # 2. Analysis of a sample text (one window).
     text = sample_text(tok)
     ids = Encoder(tok).encode(text)
-    x = torch.tensor([[bos] + ids])
+    x = torch.tensor([([] if bos is None else [bos]) + ids])
     lg, at = model(x, need_attn=True)
     lg, at = lg[0], at[0]                                   # [seq, vocab], [layer, head, seq, seq]
-    loss = nll_rows(lg, ids)
+    loss = nll_rows(lg, ids, p)
     probs = torch.softmax(lg.double(), dim=-1)
-    top5 = [[{"id": int(i), "prob": probs[q + 1, i].item()} for i in torch.topk(lg[q + 1], 5).indices]
+    top5 = [[{"id": int(i), "prob": probs[q + p, i].item()} for i in torch.topk(lg[q + p], 5).indices]
             for q in range(len(ids))]
     events = []
     for q in range(len(ids)):
@@ -97,22 +101,22 @@ def probe_and_analysis(model, n_layers, n_heads, d_vocab, bos, tok, threshold):
             if ids[j] != ids[q]:
                 continue
             for (l, h) in induction_heads:
-                v = at[l, h, q + 1, j + 2].item()
+                v = at[l, h, q + p, j + 1 + p].item()
                 if best is None or v > best[0]:
                     best = (v, j + 1, l, h)
         if best is None:
             continue
         v, src, l, h = best
         succ = ids[src]
-        row = lg[q + 1]
+        row = lg[q + p]
         events.append({"query": q, "source": src, "successorId": succ, "attention": v,
-                       "head": {"layer": l, "head": h}, "prob": probs[q + 1, succ].item(),
+                       "head": {"layer": l, "head": h}, "prob": probs[q + p, succ].item(),
                        "rank": int((row > row[succ]).sum().item()) + 1,
                        "hit": q + 1 < len(ids) and ids[q + 1] == succ})
     mask = torch.ones(n_layers, n_heads)
     for (l, h) in induction_heads:
         mask[l, h] = 0
-    ablated = nll_rows(model(x, head_mask=mask)[0], ids)
+    ablated = nll_rows(model(x, head_mask=mask)[0], ids, p)
     gain = [None if a is None else a - b for a, b in zip(ablated, loss)]
 
     return {
@@ -139,6 +143,9 @@ def main():
     bos = man["bos_token_id"]
 
     base, ind = probe_and_analysis(model, cfg.n_layers, cfg.n_heads, cfg.d_vocab, bos, tok, args.threshold)
+    # The same probe and analysis without BOS (as for a model whose tokenizer adds none): the
+    # engine's bos = null path against PyTorch.
+    no_bos, _ = probe_and_analysis(model, cfg.n_layers, cfg.n_heads, cfg.d_vocab, None, tok, args.threshold)
 
     # 3. Parity inputs for ONNX vs PyTorch, and a head removed by zeroing its W_O (not the mask).
     par = torch.tensor([probe_tokens(cfg.d_vocab, bos, length=32, batch=1, seed=99)[0, :64].tolist()])
@@ -187,6 +194,8 @@ def main():
     }
     with open(os.path.join(out_dir, "reference.json"), "w") as f:
         json.dump(ref, f)
+    with open(os.path.join(out_dir, "reference_nobos.json"), "w") as f:
+        json.dump({"modelHash": onnx_hash, **no_bos}, f)
     print(f"fixtures -> {out_dir}: {len(base['analysis']['ids'])} tokens, {len(base['analysis']['events'])} events, "
           f"induction heads {base['analysis']['inductionHeads']}")
 

@@ -1,7 +1,7 @@
 // Analysis of a text: windows, forward passes, induction events, losses, predictions and the
 // ablation gain (definitions in docs/definitions.md). Pure computation over an InferenceBackend.
 import { throwIfCancelled, type CancellationToken } from './cancellation';
-import { attentionIndex } from './attentionIndex';
+import { attentionIndex, bosPrefix, positionIn, tokensPerWindow, windowIds, windowSeq } from './attentionIndex';
 import { EngineError } from './errors';
 import type { ForwardResult, InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
@@ -33,13 +33,13 @@ export interface Prediction {
 }
 
 export interface AnalysisWindow {
-  /** Token range [start, end) fed to the model after a BOS token. */
+  /** Token range [start, end) fed to the model, after BOS when the model has one (attentionIndex.ts). */
   start: number;
   end: number;
   /** Token range [ownStart, ownEnd) whose results come from this window. */
   ownStart: number;
   ownEnd: number;
-  /** [n_layers, n_heads, seq, seq] with seq = end - start + 1 (BOS first); null if not kept. */
+  /** [n_layers, n_heads, seq, seq] with seq = windowSeq (BOS first when there is one); null if not kept. */
   attentions: Float32Array | null;
 }
 
@@ -51,7 +51,10 @@ export interface ModelDims {
   /** Ids a text can produce (the tokenizer's size): the probe draws its random tokens from them.
    *  Smaller than dVocab for models with padded embeddings, such as Pythia. */
   tokenVocab: number;
-  bos: number;
+  /** The BOS token every window starts with, or null when the model's windows start directly
+   *  with the text's tokens (its tokenizer adds no BOS, e.g. Qwen and GPT-2): the analysis and
+   *  the probe never add a BOS the model never saw. */
+  bos: number | null;
 }
 
 export interface Analysis {
@@ -118,20 +121,25 @@ export function textBudget(tokenizer: TextTokenizer, maxTokens: number): number 
   return 2 * maxTokens * longest + 64;
 }
 
-/** Tokens whose windows' attention patterns fit in `budget` bytes (at least one window). */
-export function tokensWithinAttentionBudget(nTokens: number, dims: Pick<ModelDims, 'nLayers' | 'nHeads' | 'nCtx'>, budget: number): number {
-  const W = dims.nCtx - 1;
-  const S = Math.min(nTokens, W) + 1;
+/** Tokens whose windows' attention patterns fit in `budget` bytes (at least one window). Without
+ *  `bos` the windows start with a BOS token. */
+export function tokensWithinAttentionBudget(
+  nTokens: number, dims: Pick<ModelDims, 'nLayers' | 'nHeads' | 'nCtx'> & { bos?: number | null }, budget: number,
+): number {
+  const layout = { nCtx: dims.nCtx, bos: dims.bos === undefined ? 0 : dims.bos };
+  const W = tokensPerWindow(layout);
+  const S = windowSeq(layout, { start: 0, end: Math.min(nTokens, W) });
   const perWindow = dims.nLayers * dims.nHeads * S * S * 4;
   const windows = Math.max(1, Math.floor(budget / perWindow));
   if (nTokens <= W) return nTokens;
   return Math.min(nTokens, W + (windows - 1) * Math.max(1, Math.floor(W / 2)));
 }
 
-/** Windows of n_ctx-1 tokens (BOS takes one position) with half-window stride; every token is
- * owned by the earliest window that holds it, the one giving it the most left context. */
-export function planWindows(nTokens: number, nCtx: number): { start: number; end: number; ownStart: number; ownEnd: number }[] {
-  const W = nCtx - 1;
+/** Windows of n_ctx − prefix tokens (a BOS, prefix 1, takes one position; see bosPrefix) with
+ * half-window stride; every token is owned by the earliest window that holds it, the one giving it
+ * the most left context. */
+export function planWindows(nTokens: number, nCtx: number, prefix: 0 | 1 = 1): { start: number; end: number; ownStart: number; ownEnd: number }[] {
+  const W = nCtx - prefix;
   if (nTokens <= W) return [{ start: 0, end: nTokens, ownStart: 0, ownEnd: nTokens }];
   const S = Math.max(1, Math.floor(W / 2));
   const out = [];
@@ -183,9 +191,9 @@ export async function analyze(
   const predictions = new Array<Prediction[]>(N);
   const events: InductionEvent[] = [];
   const windows: AnalysisWindow[] = [];
-  for (const w of planWindows(N, dims.nCtx)) {
+  for (const w of planWindows(N, dims.nCtx, bosPrefix(dims))) {
     throwIfCancelled(opts.token);
-    const ids = windowIds(tokens.ids, w.start, w.end, dims.bos);
+    const ids = windowIds(dims, tokens.ids, w);
     const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true, token: opts.token });
     throwIfCancelled(opts.token);
     scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
@@ -205,7 +213,7 @@ export async function computeAblation(a: Analysis, backend: InferenceBackend, ba
   const ablated = new Array<number | null>(N).fill(null);
   for (const w of a.windows) {
     throwIfCancelled(token);
-    const ids = windowIds(a.tokens.ids, w.start, w.end, a.dims.bos);
+    const ids = windowIds(a.dims, a.tokens.ids, w);
     const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false, token });
     scoreWindow(a.tokens.ids, w, out, a.dims, 0, ablated, null);
   }
@@ -220,13 +228,6 @@ function rowLogSumExp(out: ForwardResult, pos: number, V: number): number {
   return out.logsumexp ? out.logsumexp[pos] : logSumExp(out.logits, pos * V, V);
 }
 
-function windowIds(ids: Int32Array, start: number, end: number, bos: number): Int32Array {
-  const out = new Int32Array(end - start + 1);
-  out[0] = bos;
-  out.set(ids.subarray(start, end), 1);
-  return out;
-}
-
 function scoreWindow(
   ids: Int32Array, w: { start: number; ownStart: number; ownEnd: number }, out: ForwardResult, dims: ModelDims,
   k: number, loss: (number | null)[], predictions: Prediction[][] | null,
@@ -234,7 +235,7 @@ function scoreWindow(
   const V = dims.dVocab;
   const given = out.topK && out.topK.k >= k ? out.topK : null;
   for (let q = w.ownStart; q < w.ownEnd; q++) {
-    const pos = q - w.start + 1; // model position of token q (BOS at 0)
+    const pos = positionIn(dims, w, q);
     const off = pos * V;
     const lse = rowLogSumExp(out, pos, V);
     if (q + 1 < ids.length) loss[q] = lse - out.logits[off + ids[q + 1]];
@@ -254,17 +255,17 @@ function findEvents(
 ): void {
   if (inductionHeads.length === 0) return;
   const A = out.attentions!;
-  const S = w.end - w.start + 1;
+  const S = windowSeq(dims, w);
   const V = dims.dVocab;
   const seen = new Map<number, number[]>(); // token id -> earlier token indices in this window
   for (let q = w.start; q < w.end; q++) {
     const earlier = seen.get(ids[q]);
     if (q >= w.ownStart && q < w.ownEnd && earlier) {
       let best = -1, bestSource = -1, bestHead: HeadRef | null = null;
-      const mq = q - w.start + 1;
+      const mq = positionIn(dims, w, q);
       for (const j of earlier) {
         if (j + 1 >= q) continue;
-        const mk = j + 1 - w.start + 1;
+        const mk = positionIn(dims, w, j + 1);
         for (const h of inductionHeads) {
           const v = A[attentionIndex(dims.nHeads, S, h.layer, h.head, mq, mk)];
           if (v > best) {

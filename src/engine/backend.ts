@@ -4,7 +4,7 @@ import type { CancellationToken } from './cancellation';
 // (src/worker/ortModel.ts), the worker client, or a test fake.
 
 export interface ForwardRequest {
-  /** Token ids including BOS, row-major [batch, seq]. */
+  /** Token ids, row-major [batch, seq]: BOS first when the model has one (attentionIndex.ts). */
   ids: Int32Array;
   batch: number;
   seq: number;

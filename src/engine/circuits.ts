@@ -3,7 +3,7 @@
 import { EngineError } from './errors';
 import { eigenvalues, matmul, transpose } from './linalg';
 import type { ModelManifest } from './manifest';
-import { mulberry32, probeTokens } from './probe';
+import { mulberry32, probePrefix, probeTokens } from './probe';
 import type { TensorMap } from './safetensors';
 
 import type { HeadRef } from '../protocol/headRef';
@@ -30,7 +30,10 @@ export interface CircuitsReport {
   kCompositionPattern: {
     previousHead: HeadRef;
     inductionHead: HeadRef;
+    /** The probe's layout: BOS (when `bos` is a number), R, R with |R| = 50. */
     tokens: Int32Array;
+    /** The BOS token the sequence starts with, or null: the random tokens alone. */
+    bos?: number | null;
     /** [seq, seq] unnormalised scores x W_Q W_K^T y^T; above the diagonal NaN (masked). */
     scores: Float32Array;
     seq: number;
@@ -48,6 +51,9 @@ export interface CircuitOptions {
   inductionHead?: HeadRef;
   /** Tokens shown in the OV view. */
   ovSample?: number;
+  /** The model's BOS token, or null when it has none (default: the manifest's bos_token_id): the
+   *  K-composition sequence and the OV sample are drawn as the probe draws them (probeTokens). */
+  bos?: number | null;
 }
 
 interface Weights {
@@ -105,6 +111,7 @@ export function computeCircuits(t: TensorMap, m: ModelManifest, opts: CircuitOpt
   const why = circuitsUnavailableReason(m);
   if (why) throw new EngineError(why);
   const w = readWeights(t, m);
+  const bos = opts.bos === undefined ? m.bos_token_id : opts.bos;
   const prevQK = previousTokenQK(w, opts.previousHead);
   const kComposition = kCompositionScores(w);
   const copying = [];
@@ -120,8 +127,8 @@ export function computeCircuits(t: TensorMap, m: ModelManifest, opts: CircuitOpt
     copying,
     kComposition,
     previousTokenQK: prevQK,
-    kCompositionPattern: kCompositionPattern(w, prevHead, inductionHead, m.bos_token_id),
-    ovCircuit: ovCircuit(w, inductionHead, opts.ovSample ?? 40, m.bos_token_id),
+    kCompositionPattern: kCompositionPattern(w, prevHead, inductionHead, bos),
+    ovCircuit: ovCircuit(w, inductionHead, opts.ovSample ?? 40, bos),
   };
 }
 
@@ -223,9 +230,10 @@ function copyingScores(w: Weights, layer: number, h: number): { eigenCopyingScor
   return { eigenCopyingScore: abs === 0 ? 0 : sum / abs, top1Accuracy: correct / V };
 }
 
-function ovCircuit(w: Weights, head: HeadRef, n: number, bos: number) {
+function ovCircuit(w: Weights, head: HeadRef, n: number, bos: number | null) {
   const { D, E, V } = w;
-  const ids = Array.from(probeTokens(V, bos, n, 1).subarray(1, 1 + n));
+  const p = probePrefix(bos);
+  const ids = Array.from(probeTokens(V, bos, n, 1).subarray(p, p + n));
   const WEs = new Float64Array(n * D);
   ids.forEach((id, i) => WEs.set(w.WE.subarray(id * D, (id + 1) * D), i * D));
   const WUs = new Float64Array(D * n);
@@ -235,8 +243,8 @@ function ovCircuit(w: Weights, head: HeadRef, n: number, bos: number) {
   return { head, tokenIds: ids, matrix: Float32Array.from(matmul(ev, ou, n, E, n)) };
 }
 
-/** x W_Q^{1,h} (W_K^{1,h})^T y^T on BOS + R + R, with y = A^{0,p} x W_V^{0,p} W_O^{0,p}. */
-function kCompositionPattern(w: Weights, prev: HeadRef, ind: HeadRef, bos: number) {
+/** x W_Q^{1,h} (W_K^{1,h})^T y^T on BOS + R + R (R + R without BOS), with y = A^{0,p} x W_V^{0,p} W_O^{0,p}. */
+function kCompositionPattern(w: Weights, prev: HeadRef, ind: HeadRef, bos: number | null) {
   const { D, E, V } = w;
   const tokens = probeTokens(V, bos, 50, 1);
   const T = tokens.length;
@@ -259,6 +267,6 @@ function kCompositionPattern(w: Weights, prev: HeadRef, ind: HeadRef, bos: numbe
   const s = matmul(q1, transpose(k1, T, E), T, E, T);
   const scores = new Float32Array(T * T);
   for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) scores[i * T + j] = j <= i ? s[i * T + j] : NaN;
-  return { previousHead: prev, inductionHead: ind, tokens, scores, seq: T };
+  return { previousHead: prev, inductionHead: ind, tokens, bos, scores, seq: T };
 }
 

@@ -54,6 +54,7 @@ export function panelCircuits(c: CircuitsReport, tokenText: (id: number) => stri
     kCompositionPattern: {
       previousHead: c.kCompositionPattern.previousHead, inductionHead: c.kCompositionPattern.inductionHead,
       scores: { shape: [T, T], data: c.kCompositionPattern.scores }, maxAbs: maxAbsFinite(c.kCompositionPattern.scores),
+      bos: c.kCompositionPattern.bos !== null,
     },
     ovCircuit: { head: c.ovCircuit.head, tokens: c.ovCircuit.tokenIds.map((id) => tokenText(id)), matrix: ov, standardized: standardizeRows(ov), diagonalMaxRows: diagonalMaxRows(ov) },
     copying: c.copying,

@@ -2,7 +2,7 @@
 // and the cache key, all read and checked off the extension host's thread. Building the model
 // from them reads no file.
 import { EngineError } from './errors';
-import { validateManifest, type ModelFolder } from './manifest';
+import { validateManifest, type ModelFolder, type ModelManifest } from './manifest';
 import type { ModelDims } from './analysis';
 import { TextTokenizer } from './tokenizer';
 
@@ -39,6 +39,17 @@ export function summarize(folder: ModelFolder): ModelSummary {
   return { id: folder.manifest.id, nLayers: a.n_layers, nHeads: a.n_heads, nCtx: a.n_ctx, kind };
 }
 
+/** The BOS token the model's windows and probe start with: for a Hugging Face folder the one its
+ *  tokenizer adds to a text (none for GPT-2 or Qwen, whose tokenizers add none: the model never
+ *  saw one first), for the bundled format the manifest's `bos_token_id`. */
+function bosOf(folder: ModelFolder, manifest: ModelManifest, tokenizer: TextTokenizer): number | null {
+  if (!folder.hf) return manifest.bos_token_id;
+  // TODO: read `tokenizer.addsBos` directly once TextTokenizer declares it (being added in
+  // tokenizer.ts); until then a tokenizer without it keeps the config's BOS, as before.
+  const addsBos = (tokenizer as { addsBos?: number | null }).addsBos;
+  return addsBos === undefined ? manifest.bos_token_id : addsBos;
+}
+
 /** Builds the model from parts read elsewhere: the manifest is checked again (the parts crossed
  *  a thread boundary) and the tokenizer is built, its ids bounded by the model's vocabulary. */
 export function assembleModel(parts: ModelParts): OpenedModel {
@@ -55,7 +66,7 @@ export function assembleModel(parts: ModelParts): OpenedModel {
     hash: parts.hash,
     dims: {
       nLayers: a.n_layers, nHeads: a.n_heads, nCtx: a.n_ctx, dVocab: a.d_vocab,
-      tokenVocab: Math.min(tokenizer.vocabSize, a.d_vocab), bos: manifest.bos_token_id,
+      tokenVocab: Math.min(tokenizer.vocabSize, a.d_vocab), bos: bosOf(f, manifest, tokenizer),
     },
   };
 }

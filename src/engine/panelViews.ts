@@ -16,6 +16,8 @@ export function textScores(a: Analysis): PanelHeadScore[] {
     let prev = 0, nPrev = 0, ind = 0, nInd = 0;
     for (const w of a.windows) {
       if (!w.attentions) continue;
+      // Token indices (attentionAt maps them to model positions, with or without BOS): the
+      // window's first token has no previous token in its window.
       for (let q = Math.max(w.ownStart, w.start + 1); q < w.ownEnd; q++) {
         prev += attentionAt(a, w, h.layer, h.head, q, q - 1);
         nPrev++;
@@ -31,7 +33,7 @@ export function textScores(a: Analysis): PanelHeadScore[] {
   });
 }
 
-/** One head's attention over the analyzed tokens, [query, key], BOS dropped: each query's row
+/** One head's attention over the analyzed tokens, [query, key], BOS (if any) dropped: each query's row
  *  comes from the window that owns it; keys outside that window are 0. */
 export function headPattern(a: Analysis, h: HeadRef): Matrix {
   const N = a.tokens.ids.length;

@@ -19,15 +19,15 @@ export class ModelSession {
     return this.model.folder.manifest.id;
   }
 
-  /** Probe scores of every head, computed once per model file (cached by hash). */
+  /** Probe scores of every head, computed once per model file and BOS (cached by both). */
   probe(): Promise<ProbeResult> {
     if (!this.probeResult) {
-      const cached = this.cache?.get(this.model.hash);
       const d = this.model.dims;
+      const cached = this.cache?.get(this.model.hash, d.bos);
       this.probeResult = cached
         ? Promise.resolve(cached)
         : runProbe(this.backend, d.nLayers, d.nHeads, d.dVocab, d.bos, d.tokenVocab).then((r) => {
-            this.cache?.set(this.model.hash, r);
+            this.cache?.set(this.model.hash, d.bos, r);
             return r;
           });
       this.probeResult.catch(() => (this.probeResult = null));

@@ -84,8 +84,10 @@ export interface PanelPattern {
 
 export interface PanelCircuits {
   previousTokenQK: { head: HeadRef; subDiagonalMass: number; pattern: Matrix };
-  /** `maxAbs`: the largest |score| (NaN excluded), the colour scale's end. */
-  kCompositionPattern: { previousHead: HeadRef; inductionHead: HeadRef; scores: Matrix; maxAbs: number };
+  /** `maxAbs`: the largest |score| (NaN excluded), the colour scale's end. `bos`: whether the
+   *  sequence starts with the BOS token (absent: it does), or is the random tokens alone (a model
+   *  with no BOS). */
+  kCompositionPattern: { previousHead: HeadRef; inductionHead: HeadRef; scores: Matrix; maxAbs: number; bos?: boolean };
   /** `matrix` raw; `standardized` each row minus its mean over its standard deviation (what the
    *  figure colours); `diagonalMaxRows` rows whose largest entry is the diagonal one. */
   ovCircuit: { head: HeadRef; tokens: string[]; matrix: Matrix; standardized: Matrix; diagonalMaxRows: number };

@@ -32,7 +32,7 @@ export const matrix: Validator<Matrix> = refine(obj({ shape: tuple2(int(0, MAX_I
 /** The circuits the worker computes for the panel (top-level shape, matrix sizes). */
 export const panelCircuits: Validator<PanelCircuits> = obj({
   previousTokenQK: obj({ head: headRef, subDiagonalMass: anyNum, pattern: matrix }),
-  kCompositionPattern: obj({ previousHead: headRef, inductionHead: headRef, scores: matrix, maxAbs: anyNum }),
+  kCompositionPattern: obj({ previousHead: headRef, inductionHead: headRef, scores: matrix, maxAbs: anyNum, bos: optional(bool) }),
   ovCircuit: refine(obj({ head: headRef, tokens: arrayOf(str(10_000), { max: 100_000 }), matrix, standardized: matrix, diagonalMaxRows: int(0, MAX_INT32) }), (o) =>
     [o.matrix, o.standardized].every((m) => m.shape[0] === o.tokens.length && m.shape[1] === o.tokens.length)
       ? null

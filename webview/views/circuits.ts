@@ -51,7 +51,9 @@ function figures(c: PanelCircuits): HTMLElement {
     prev.pattern, heat(orange()), prev.pattern, (q, k, v) => `query ${q}, key ${k}: ${fmt(v)}`));
   const kc = c.kCompositionPattern;
   const [pos, neg] = [red(), blue()];
-  row.appendChild(figure('circuit-kcomp', `K-composition: x W_Q W_Kᵀ yᵀ for induction head L1H${kc.inductionHead.head} with keys from L0H${kc.previousHead.head}'s output, on BOS + 50 random tokens repeated. The stripe starts at the second copy.`,
+  const bos = kc.bos !== false;
+  const sequence = `${bos ? 'BOS + ' : ''}${Math.floor((kc.scores.shape[0] - (bos ? 1 : 0)) / 2)} random tokens repeated${bos ? '' : ' (no BOS: the model has none)'}`;
+  row.appendChild(figure('circuit-kcomp', `K-composition: x W_Q W_Kᵀ yᵀ for induction head L1H${kc.inductionHead.head} with keys from L0H${kc.previousHead.head}'s output, on ${sequence}. The stripe starts at the second copy.`,
     kc.scores, diverging(kc.maxAbs || 1, pos, neg), kc.scores, (q, k, v) => `query ${q}, key ${k}: ${fmt(v, 2)}`));
   // Coloured by the standardised rows (which logit the attended token raises most); the readout
   // gives the raw value.
