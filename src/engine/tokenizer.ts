@@ -1,14 +1,25 @@
 // Tokenizer with exact UTF-16 offsets. The BPE itself comes from @huggingface/tokenizers (ids
 // only); offsets are computed here by mapping every token back to the UTF-8 bytes it stands for.
+// Two kinds are read: byte-level BPE (GPT-2, Pythia, Llama 3, Qwen), whose tokens spell the text's
+// bytes, and SentencePiece-style BPE with byte fallback (Llama 2, TinyLlama, Mistral, Phi-3, Gemma),
+// whose tokens spell a normalized text (spaces as "▁", maybe a "▁" prepended) that
+// tokenizerPipeline.ts rebuilds with a map back to the original. Anything else is refused.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError, quoted } from './errors';
 import { bytesLabel } from './labels';
 import { utf8Layout } from './utf8';
+import { addedTokens, checkIds, DEFAULT_MAX_ID, isObject, MAX_NESTING, postProcessorBos } from './tokenizerJson';
+import { byteTokenName, SPACE_MARK, spansOf, type SentencePiecePipeline } from './tokenizerPipeline';
+import { sentencePieceSetup } from './tokenizerSentencePiece';
+
+export { DEFAULT_MAX_ID };
 
 export interface TokenizedText {
   /** Token ids, without BOS. */
   ids: Int32Array;
-  /** UTF-16 offsets: token i covers text.slice(starts[i], ends[i]); spans tile the text. */
+  /** UTF-16 offsets: token i covers text.slice(starts[i], ends[i]); spans tile the text. A token
+   *  holding only part of a character, or only the "▁" a SentencePiece tokenizer prepends, has an
+   *  empty span (start = end). */
   starts: Int32Array;
   ends: Int32Array;
 }
@@ -33,90 +44,75 @@ function byteLevelDecoderTable(): Map<string, number> {
 }
 
 const BYTE_OF_CHAR = byteLevelDecoderTable();
-
-/** Ids accepted when the model's vocabulary is not known (2^20, past every real vocabulary). */
-export const DEFAULT_MAX_ID = 2 ** 20;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Every id in model.vocab and added_tokens is a non-negative integer below `maxId`. */
-function checkIds(vocab: Record<string, unknown>, added: unknown, source: string, maxId?: number): void {
-  let top = -1;
-  let topToken = '';
-  const see = (token: unknown, id: unknown, where: string) => {
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-      throw new EngineError(`${source}: ${where} ${quoted(token)} has id ${quoted(id ?? null)}, not a non-negative integer`);
-    }
-    if (id > top) [top, topToken] = [id, String(token)];
-  };
-  for (const [token, id] of Object.entries(vocab)) see(token, id, 'model.vocab token');
-  if (added !== undefined && added !== null) {
-    if (!Array.isArray(added)) throw new EngineError(`${source}: added_tokens must be a list`);
-    for (const t of added) {
-      if (!isObject(t)) throw new EngineError(`${source}: added_tokens holds ${quoted(t)}, not a token object`);
-      see(t.content, t.id, 'added token');
-    }
-  }
-  const limit = maxId ?? DEFAULT_MAX_ID;
-  if (top < limit) return;
-  throw new EngineError(maxId === undefined
-    ? `${source}: token ${quoted(topToken)} has id ${top}; the lens reads vocabularies of up to ${DEFAULT_MAX_ID.toLocaleString('en-US')} ids`
-    : `${source}: has ${top + 1} tokens but the model's vocabulary (d_vocab) is ${maxId}: the tokenizer belongs to another model (token ${quoted(topToken)} has id ${top})`);
-}
-
-type PreTokenizer = { type?: unknown; pretokenizers?: unknown };
+const BYTE_TOKEN = /^<0x([0-9A-F]{2})>$/;
 
 /** Depth-limited: the JSON is untrusted, and real Sequences are one level deep. */
-function hasByteLevel(p: PreTokenizer | undefined, depth = 0): boolean {
-  if (!isObject(p) || depth > 8) return false;
-  return p.type === 'ByteLevel' || (p.type === 'Sequence' && Array.isArray(p.pretokenizers) && (p.pretokenizers as unknown[]).some((q) => hasByteLevel(q as PreTokenizer, depth + 1)));
+function hasByteLevel(p: unknown, depth = 0): boolean {
+  if (!isObject(p) || depth > MAX_NESTING) return false;
+  return p.type === 'ByteLevel' || (p.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.some((q: unknown) => hasByteLevel(q, depth + 1)));
 }
 
 export class TextTokenizer {
   private readonly hf: Tokenizer;
   private readonly tokenBytes: (Uint8Array | null)[];
+  /** SentencePiece-style only: the normalization mirror, and per id the byte a byte token stands for (-1 for other tokens). */
+  private readonly sp: { pipeline: SentencePiecePipeline; byteValue: Int16Array } | null;
   readonly vocabSize: number;
+  /** The id of the special token the tokenizer's post_processor puts before a single sequence:
+   *  the BOS the model was trained with (Llama 3 <|begin_of_text|>, Llama 2 and Mistral <s>,
+   *  Gemma <bos>), or null when it puts none first (GPT-2, Qwen, no post_processor). encode()
+   *  never adds it: its ids are the text's alone. */
+  readonly addsBos: number | null;
 
   /** `maxId`: ids must lie below it; the model's vocabulary size (d_vocab) when the tokenizer is
    *  opened for a model. Checked before anything sized by ids is allocated. */
   constructor(tokenizerJson: unknown, private readonly source = 'tokenizer.json', options: { maxId?: number } = {}) {
-    const json = tokenizerJson as { model?: { type?: unknown; vocab?: unknown; merges?: unknown }; pre_tokenizer?: PreTokenizer; added_tokens?: unknown };
-    if (!isObject(json) || !isObject(json.model) || !isObject(json.model.vocab)) {
-      throw new EngineError(`${source}: not a Hugging Face tokenizer.json (no model.vocab)`);
-    }
-    // Byte-level: GPT-2 and Pythia use ByteLevel alone, Llama 3 and Qwen a Sequence ending in it.
-    if (json.model.type !== 'BPE' || !hasByteLevel(json.pre_tokenizer)) {
+    const json = tokenizerJson as Record<string, unknown> & { model: Record<string, unknown> & { vocab: Record<string, unknown> } };
+    if (!isObject(json) || !isObject(json.model)) throw new EngineError(`${source}: not a Hugging Face tokenizer.json (no model)`);
+    if (json.model.type !== 'BPE') {
       throw new EngineError(
-        `${source}: only byte-level BPE tokenizers are supported (model ${quoted(json.model.type ?? null)}, pre_tokenizer ${quoted(json.pre_tokenizer?.type ?? null)})`,
+        `${source}: model type ${quoted(json.model.type ?? null)} is not supported: the lens reads BPE tokenizers, byte-level (GPT-2, Pythia, Llama 3, Qwen) or SentencePiece-style with byte_fallback (Llama 2, Mistral, Gemma)`,
       );
     }
-    checkIds(json.model.vocab, json.added_tokens, source, options.maxId);
+    if (!isObject(json.model.vocab)) throw new EngineError(`${source}: not a Hugging Face tokenizer.json (no model.vocab)`);
+    const ids = checkIds(json.model.vocab, json.added_tokens, source, options.maxId);
     if (!Array.isArray(json.model.merges)) throw new EngineError(`${source}: model.merges must be a list`);
+    const vocab = json.model.vocab;
+    const added = addedTokens(json.added_tokens);
+    const lookup = (name: string) => added.findLast((t) => t.content === name)?.id ?? (Object.hasOwn(vocab, name) ? (vocab[name] as number) : undefined);
+    this.addsBos = postProcessorBos(json.post_processor, lookup, ids, source);
+    // Byte-level: GPT-2 and Pythia use ByteLevel alone, Llama 3 and Qwen a Sequence ending in it.
+    const setup = hasByteLevel(json.pre_tokenizer) ? null : sentencePieceSetup(json, json.model, added, source);
     try {
-      this.hf = new Tokenizer(json, {});
+      this.hf = new Tokenizer(setup?.libraryJson ?? json, {});
     } catch (e) {
       throw new EngineError(`${source}: cannot be loaded: ${(e as Error).message}`);
     }
-    const vocab = this.hf.get_vocab(true);
+    const all = this.hf.get_vocab(true);
     let maxId = -1;
-    for (const id of vocab.values()) maxId = Math.max(maxId, id);
+    for (const id of all.values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
     this.tokenBytes = new Array<Uint8Array | null>(this.vocabSize).fill(null);
+    this.sp = setup && { pipeline: setup.pipeline, byteValue: new Int16Array(this.vocabSize).fill(-1) };
+    const special = new Set(added.filter((t) => t.special).map((t) => t.id));
     // Vocabularies may leave ids unused (the library reports those without a token string).
-    for (const [tok, id] of vocab) if (typeof tok === 'string') this.tokenBytes[id] = this.bytesOfToken(tok);
-  }
-
-  private bytesOfToken(tok: string): Uint8Array | null {
-    const out = new Uint8Array(tok.length);
-    for (let i = 0; i < tok.length; i++) {
-      const b = BYTE_OF_CHAR.get(tok[i]);
-      if (b === undefined) return null; // a special token: it stands for no text bytes
-      out[i] = b;
+    for (const [tok, id] of all) {
+      if (typeof tok !== 'string') continue;
+      if (!this.sp) this.tokenBytes[id] = byteLevelBytes(tok);
+      else this.tokenBytes[id] = special.has(id) || tok === json.model.unk_token ? null : this.pieceBytes(tok, id, this.sp.byteValue);
     }
-    return out;
   }
 
-  /** The text bytes a token stands for (empty for special tokens). */
+  /** A SentencePiece token's text bytes: its piece with "▁" as a space, or the byte of <0xNN>. */
+  private pieceBytes(tok: string, id: number, byteValue: Int16Array): Uint8Array {
+    const m = BYTE_TOKEN.exec(tok);
+    if (!m) return new TextEncoder().encode(tok.replaceAll(SPACE_MARK, ' '));
+    byteValue[id] = parseInt(m[1], 16);
+    return Uint8Array.of(byteValue[id]);
+  }
+
+  /** The text bytes a token stands for (empty for special tokens; a SentencePiece piece's "▁" is a
+   *  space, a byte token <0xNN> its byte). */
   bytesOf(id: number): Uint8Array {
     return this.tokenBytes[id] ?? new Uint8Array(0);
   }
@@ -130,7 +126,26 @@ export class TextTokenizer {
   }
 
   encode(text: string): TokenizedText {
-    const ids = text.length === 0 ? [] : this.hf.encode(text, { add_special_tokens: false }).ids;
+    if (text.length === 0) return { ids: new Int32Array(0), starts: new Int32Array(0), ends: new Int32Array(0) };
+    let enc: { ids: number[]; tokens: string[] };
+    try {
+      enc = this.hf.encode(text, { add_special_tokens: false });
+    } catch (e) {
+      throw new EngineError(`${this.source}: cannot tokenize the text: ${(e as Error).message}`);
+    }
+    const ids = enc.ids;
+    if (this.sp) {
+      const { pipeline, byteValue } = this.sp;
+      const utf8 = new TextEncoder();
+      // What the model read: a byte token's one byte, else the token's string (a piece, or the
+      // text an added token matched).
+      const bytesAt = (i: number) => {
+        const b = byteValue[ids[i]];
+        return b >= 0 && enc.tokens[i] === byteTokenName(b) ? Uint8Array.of(b) : utf8.encode(enc.tokens[i]);
+      };
+      const { starts, ends } = spansOf(text, pipeline.normalize(text), ids.length, bytesAt, this.source);
+      return { ids: Int32Array.from(ids), starts, ends };
+    }
     const layout = utf8Layout(text);
     const starts = new Int32Array(ids.length);
     const ends = new Int32Array(ids.length);
@@ -165,4 +180,15 @@ export class TextTokenizer {
     }
     return new TextDecoder().decode(buf);
   }
+}
+
+/** A byte-level token's bytes, or null for a special token (it stands for no text bytes). */
+function byteLevelBytes(tok: string): Uint8Array | null {
+  const out = new Uint8Array(tok.length);
+  for (let i = 0; i < tok.length; i++) {
+    const b = BYTE_OF_CHAR.get(tok[i]);
+    if (b === undefined) return null;
+    out[i] = b;
+  }
+  return out;
 }

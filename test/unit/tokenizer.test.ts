@@ -68,7 +68,7 @@ test('empty text gives no tokens', () => {
   assert.equal(t.ids.length, 0);
 });
 
-test('a tokenizer that is not byte-level BPE is refused with the file named', () => {
-  assert.throws(() => new TextTokenizer({ model: { type: 'WordPiece', vocab: {} } }, '/x/tokenizer.json'), /\/x\/tokenizer.json: only byte-level BPE/);
+test('a tokenizer that is not BPE is refused with the file and the model type named', () => {
+  assert.throws(() => new TextTokenizer({ model: { type: 'WordPiece', vocab: {} } }, '/x/tokenizer.json'), /\/x\/tokenizer.json: model type "WordPiece" is not supported/);
   assert.throws(() => new TextTokenizer({}, '/y/tokenizer.json'), /\/y\/tokenizer.json: not a Hugging Face tokenizer.json/);
 });
