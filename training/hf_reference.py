@@ -1,5 +1,6 @@
-"""Reference forward passes, in PyTorch, for Hugging Face folders of three architectures, written
-from the maths of `transformers` (eager attention, fp32): GPT-2, GPT-NeoX (Pythia) and Llama.
+"""Reference forward passes, in PyTorch, for Hugging Face folders, written from the maths of
+`transformers` (eager attention, fp32): GPT-2, GPT-NeoX (Pythia), Llama (Mistral, Qwen2), Qwen3,
+Gemma 1/2/3, Phi-3 and OLMo 2 (rotary scaling from rope_reference.py).
 They read the HF tensor names straight from a dict, so the same functions train the test models
 (make_hf_models.py) and check the TypeScript ONNX builder (src/engine/hf/).
 
@@ -21,15 +22,22 @@ ACTIVATIONS = {
 }
 
 
-def attend(q, k, v, scale_div, scale_mul, mask_row):
-    """q, k, v [batch, heads, seq, d_head] -> z [batch, heads, seq, d_head], pattern [b, h, s, s]."""
+def attend(q, k, v, scale_div, scale_mul, mask_row, softcap=None, window=None):
+    """q, k, v [batch, heads, seq, d_head] -> z [batch, heads, seq, d_head], pattern [b, h, s, s].
+    softcap: scores -> tanh(s / c) * c before the mask; window: key j seen from query i only when
+    i - j < window."""
     s = torch.matmul(q, k.transpose(-1, -2))
     if scale_div is not None:
         s = s / scale_div
     if scale_mul is not None:
         s = s * scale_mul
+    if softcap is not None:
+        s = torch.tanh(s / softcap) * softcap
     T = q.shape[2]
     causal = torch.tril(torch.ones(T, T, dtype=torch.bool, device=q.device))
+    if window is not None:
+        i = torch.arange(T, device=q.device)
+        causal = causal & ((i[:, None] - i[None, :]) < window)
     s = torch.where(causal, s, s.new_full((), torch.finfo(s.dtype).min))
     p = torch.softmax(s, dim=-1)
     z = torch.matmul(p, v)
@@ -163,4 +171,7 @@ def llama(p, cfg, ids, head_mask=None, need_attn=False):
     return (logits, torch.stack(pats, 1)) if need_attn else logits
 
 
-FORWARDS = {"gpt2": gpt2, "gpt_neox": gpt_neox, "llama": llama, "qwen2": llama}
+from hf_decoders import decoder  # noqa: E402  (uses the helpers above)
+
+FORWARDS = {"gpt2": gpt2, "gpt_neox": gpt_neox, "llama": llama, "qwen2": llama,
+            **{t: decoder for t in ("mistral", "qwen3", "gemma", "gemma2", "gemma3_text", "phi3", "olmo2")}}

@@ -72,7 +72,110 @@ MODELS = {
                    "rms_norm_eps": 1e-6, "hidden_act": "silu", "use_sliding_window": False, "sliding_window": 4096,
                    "bos_token_id": 0, "eos_token_id": 0, "tie_word_embeddings": True, "torch_dtype": "bfloat16"},
     },
+    # The newer families (hf_decoders.py): each exercises what its family adds, with small windows,
+    # rotary scaling and soft-capping values chosen so that they change the outputs at this size.
+    "tiny-mistral": {
+        "dtype": "BF16", "steps": 300,
+        "config": {"model_type": "mistral", "architectures": ["MistralForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                   "intermediate_size": 176, "max_position_embeddings": CTX, "rope_theta": 10000.0, "sliding_window": 24,
+                   "rms_norm_eps": 1e-5, "hidden_act": "silu", "bos_token_id": 0, "eos_token_id": 0,
+                   "tie_word_embeddings": False, "torch_dtype": "bfloat16"},
+    },
+    "tiny-qwen3": {
+        "dtype": "BF16", "steps": 300, "bos": False,
+        "config": {"model_type": "qwen3", "architectures": ["Qwen3ForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                   "head_dim": 32, "intermediate_size": 176, "max_position_embeddings": CTX, "rope_theta": 1000000.0,
+                   "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 64},
+                   "rms_norm_eps": 1e-6, "hidden_act": "silu", "use_sliding_window": False, "sliding_window": None,
+                   "max_window_layers": 28, "attention_bias": False, "bos_token_id": 0, "eos_token_id": 0,
+                   "tie_word_embeddings": True, "torch_dtype": "bfloat16"},
+    },
+    "tiny-gemma": {
+        "dtype": "BF16", "steps": 300,
+        "config": {"model_type": "gemma", "architectures": ["GemmaForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1,
+                   "head_dim": 32, "intermediate_size": 192, "max_position_embeddings": CTX, "rope_theta": 10000.0,
+                   "rms_norm_eps": 1e-6, "hidden_act": "gelu", "hidden_activation": "gelu_pytorch_tanh",
+                   "bos_token_id": 0, "eos_token_id": 0, "tie_word_embeddings": True, "torch_dtype": "bfloat16"},
+    },
+    "tiny-gemma2": {
+        "dtype": "F32", "steps": 300,
+        "config": {"model_type": "gemma2", "architectures": ["Gemma2ForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                   "head_dim": 16, "intermediate_size": 192, "max_position_embeddings": CTX, "rope_theta": 10000.0,
+                   "query_pre_attn_scalar": 24, "attn_logit_softcapping": 3.0, "final_logit_softcapping": 5.0,
+                   "sliding_window": 24, "rms_norm_eps": 1e-6, "hidden_act": "gelu_pytorch_tanh",
+                   "hidden_activation": "gelu_pytorch_tanh", "bos_token_id": 0, "eos_token_id": 0,
+                   "tie_word_embeddings": True, "torch_dtype": "float32"},
+    },
+    "tiny-gemma3": {
+        "dtype": "BF16", "steps": 300,
+        "config": {"model_type": "gemma3_text", "architectures": ["Gemma3ForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 1,
+                   "head_dim": 16, "intermediate_size": 192, "max_position_embeddings": CTX, "rope_theta": 1000000.0,
+                   "rope_local_base_freq": 10000.0, "rope_scaling": {"rope_type": "linear", "factor": 2.0},
+                   "query_pre_attn_scalar": 16, "sliding_window": 24, "sliding_window_pattern": 3,
+                   "attn_logit_softcapping": None, "final_logit_softcapping": None, "rms_norm_eps": 1e-6,
+                   "hidden_activation": "gelu_pytorch_tanh", "bos_token_id": 0, "eos_token_id": 0,
+                   "tie_word_embeddings": True, "torch_dtype": "bfloat16"},
+    },
+    "tiny-phi3": {
+        "dtype": "BF16", "steps": 300,
+        "config": {"model_type": "phi3", "architectures": ["Phi3ForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4,
+                   "intermediate_size": 176, "max_position_embeddings": 4 * CTX, "original_max_position_embeddings": CTX,
+                   "rope_theta": 10000.0, "rope_scaling": {"type": "longrope",
+                                                            "short_factor": [1.0 + 0.15 * i for i in range(8)],
+                                                            "long_factor": [2.0 + 0.5 * i for i in range(8)]},
+                   "sliding_window": 40, "rms_norm_eps": 1e-5, "hidden_act": "silu", "bos_token_id": 0, "pad_token_id": 0,
+                   "eos_token_id": 0, "tie_word_embeddings": False, "torch_dtype": "bfloat16"},
+    },
+    "tiny-olmo2": {
+        "dtype": "BF16", "steps": 300,
+        "config": {"model_type": "olmo2", "architectures": ["Olmo2ForCausalLM"], "vocab_size": VOCAB,
+                   "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4,
+                   "intermediate_size": 176, "max_position_embeddings": CTX, "rope_theta": 500000.0,
+                   "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                    "high_freq_factor": 4.0, "original_max_position_embeddings": 64},
+                   "rms_norm_eps": 1e-6, "hidden_act": "silu", "attention_bias": False, "bos_token_id": 0,
+                   "eos_token_id": 0, "tie_word_embeddings": False, "torch_dtype": "bfloat16"},
+    },
 }
+
+
+NEW_DECODERS = ("mistral", "qwen3", "gemma", "gemma2", "gemma3_text", "phi3", "olmo2")
+
+
+def decoder_shapes(c):
+    """HF tensor name -> shape for the families of hf_decoders.py."""
+    t = c["model_type"]
+    d, f, H, Hkv = c["hidden_size"], c["intermediate_size"], c["num_attention_heads"], c["num_key_value_heads"]
+    hd = c.get("head_dim") or d // H
+    s = {"model.embed_tokens.weight": (c["vocab_size"], d), "model.norm.weight": (d,)}
+    for l in range(c["num_hidden_layers"]):
+        L = {"self_attn.o_proj.weight": (d, H * hd), "mlp.down_proj.weight": (d, f), "post_attention_layernorm.weight": (d,)}
+        if t == "phi3":
+            L.update({"self_attn.qkv_proj.weight": ((H + 2 * Hkv) * hd, d), "mlp.gate_up_proj.weight": (2 * f, d)})
+        else:
+            L.update({"self_attn.q_proj.weight": (H * hd, d), "self_attn.k_proj.weight": (Hkv * hd, d),
+                      "self_attn.v_proj.weight": (Hkv * hd, d), "mlp.gate_proj.weight": (f, d), "mlp.up_proj.weight": (f, d)})
+        if t != "olmo2":
+            L["input_layernorm.weight"] = (d,)
+        if t in ("gemma2", "gemma3_text", "olmo2"):
+            L["post_feedforward_layernorm.weight"] = (d,)
+        if t in ("gemma2", "gemma3_text"):
+            L["pre_feedforward_layernorm.weight"] = (d,)
+        if t in ("qwen3", "gemma3_text"):
+            L["self_attn.q_norm.weight"], L["self_attn.k_norm.weight"] = (hd,), (hd,)
+        if t == "olmo2":
+            L["self_attn.q_norm.weight"], L["self_attn.k_norm.weight"] = (H * hd,), (Hkv * hd,)
+        for n, shape in L.items():
+            s[f"model.layers.{l}.{n}"] = shape
+    if not c.get("tie_word_embeddings", t.startswith("gemma")):
+        s["lm_head.weight"] = (c["vocab_size"], d)
+    return s
 
 
 def param_shapes(c):
@@ -102,6 +205,8 @@ def param_shapes(c):
                 s[f"gpt_neox.layers.{l}.{n}"] = shape
         s["gpt_neox.final_layer_norm.weight"], s["gpt_neox.final_layer_norm.bias"] = (d,), (d,)
         s["embed_out.weight"] = (c["vocab_size"], d)
+    elif t in NEW_DECODERS:
+        s.update(decoder_shapes(c))
     else:
         d, f, H, Hkv = c["hidden_size"], c["intermediate_size"], c["num_attention_heads"], c["num_key_value_heads"]
         hd = d // H
@@ -142,6 +247,9 @@ def init_params(c, seed, device, pos_scale=0.0):
             continue
         if name.endswith("norm.weight") or ".ln_" in name or name.startswith("ln_f") or name.endswith("layernorm.weight"):
             t = torch.ones(shape) if name.endswith("weight") else torch.zeros(shape)
+            if c["model_type"] in NEW_DECODERS:
+                # Gemma's norms multiply by (1 + w); noise makes every norm weight count in the parity test.
+                t = t * (0.0 if c["model_type"].startswith("gemma") else 1.0) + torch.randn(shape, generator=g) * 0.1
         elif name.endswith("bias"):
             t = torch.zeros(shape)
         else:
@@ -199,7 +307,24 @@ def write_model(name, spec, params, out):
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(spec["config"], f, indent=2)
     write_safetensors(os.path.join(out, "model.safetensors"), params, spec["dtype"])
-    shutil.copy(TOKENIZER, os.path.join(out, "tokenizer.json"))
+    write_tokenizer(os.path.join(out, "tokenizer.json"), spec.get("bos", True))
+
+
+def write_tokenizer(path, bos):
+    """The bundled tokenizer; with bos, a post-processor that puts <|bos|> (id 0) before a text, as
+    Llama 3's and Gemma's do (the lens adds the BOS a model's tokenizer adds, and none otherwise)."""
+    tok = json.load(open(TOKENIZER, encoding="utf-8"))
+    if bos:
+        special = {"id": "<|bos|>", "ids": [0], "tokens": ["<|bos|>"]}
+        tok["post_processor"] = {
+            "type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<|bos|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+            "pair": [{"SpecialToken": {"id": "<|bos|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                     {"SpecialToken": {"id": "<|bos|>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"<|bos|>": special},
+        }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
 
 
 @torch.no_grad()
@@ -213,10 +338,11 @@ def write_fixtures(name, spec, model_dir, out):
     n_layers = c.get("n_layer", c.get("num_hidden_layers"))
     n_heads = c.get("n_head", c.get("num_attention_heads"))
     tok = json.load(open(TOKENIZER, encoding="utf-8"))
-    ref, ind = probe_and_analysis(model, n_layers, n_heads, VOCAB, 0, tok, 0.4)
+    bos = 0 if spec.get("bos", True) else None
+    ref, ind = probe_and_analysis(model, n_layers, n_heads, VOCAB, bos, tok, 0.4)
     # Parity: one full-context sequence, and a batch of two shorter ones with a head masked.
-    full = probe_tokens(VOCAB, 0, length=(CTX - 1) // 2, batch=1, seed=7)[:, :CTX]
-    short = probe_tokens(VOCAB, 0, length=20, batch=2, seed=8)
+    full = probe_tokens(VOCAB, bos, length=(CTX - (bos is not None)) // 2, batch=1, seed=7)[:, :CTX]
+    short = probe_tokens(VOCAB, bos, length=20, batch=2, seed=8)
     mask = torch.ones(n_layers, n_heads)
     masked = (n_layers - 1, int(ind[-1].argmax()))
     mask[masked] = 0
@@ -250,6 +376,7 @@ def main():
     ap.add_argument("--attention-bias", action="store_true", help="Llama: biases on q/k/v/o (as Qwen2 has on q/k/v)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda: a GPU only makes it faster")
     ap.add_argument("--fixtures-only", action="store_true", help="recompute fixtures from the saved models")
+    ap.add_argument("--tokenizers-only", action="store_true", help="rewrite the models' tokenizer.json files")
     args = ap.parse_args()
     torch.set_num_threads(2)
     for name, spec in MODELS.items():
@@ -262,6 +389,9 @@ def main():
             spec["config"]["attention_bias"] = True
         if args.pos_scale is not None:
             spec["pos_scale"] = args.pos_scale
+        if args.tokenizers_only:
+            write_tokenizer(os.path.join(model_dir, "tokenizer.json"), spec.get("bos", True))
+            continue
         if not args.fixtures_only:
             params = train(name, spec, args.steps or spec["steps"], args.seed, print, args.device, args.lr)
             write_model(name, spec, params, model_dir)

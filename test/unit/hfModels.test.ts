@@ -12,7 +12,7 @@ import { openModel } from '../../src/engine/model';
 import { OrtModel } from '../../src/worker/ortModel';
 import { maxAbsDiff, ROOT } from '../support/fixtures';
 
-const HF_MODELS = ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2'];
+const HF_MODELS = ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2', 'tiny-mistral', 'tiny-qwen3', 'tiny-gemma', 'tiny-gemma2', 'tiny-gemma3', 'tiny-phi3', 'tiny-olmo2'];
 
 interface HfReference {
   parity: {

@@ -98,14 +98,14 @@ export function inverseFrequencies(p: RopeParams, dims: number): { invFreq: Floa
 
 /** The rotary parameters of a config: `rope_scaling` (older configs) or `rope_parameters` (newer,
  *  possibly one object per layer type), with rope_theta from either place or `thetaKey`. */
-export function parseRope(r: ConfigReader, dHead: number, opts: { thetaKey?: string; partial?: number; localThetaKey?: string } = {}): RopeSpec {
+export function parseRope(r: ConfigReader, dHead: number, opts: { thetaKey?: string; partial?: number; partialKey?: string; localThetaKey?: string } = {}): RopeSpec {
   const params = r.object('rope_parameters');
   const nested = (k: string) => (typeof params[k] === 'object' && params[k] !== null && !Array.isArray(params[k]) ? (params[k] as Record<string, unknown>) : null);
   const full = nested('full_attention') ?? params;
   const sliding = nested('sliding_attention');
   const partial = opts.partial ?? pick(r, [[r.c, 'partial_rotary_factor'], [full, 'partial_rotary_factor']], isFraction, FRACTION) ?? 1;
   const dims = Math.trunc(dHead * partial);
-  if (dims <= 0 || dims % 2) r.fail(`partial rotary factor ${partial} gives ${dims} rotary dimensions per head (of ${dHead}); they must be a positive even number`);
+  if (dims <= 0 || dims % 2) r.fail(`"${opts.partialKey ?? 'partial_rotary_factor'}" ${partial} gives ${dims} rotary dimensions per head (of ${dHead}); they must be a positive even number`);
   const global = ropeParams(r, [r.object('rope_scaling'), full], opts.thetaKey ?? 'rope_theta', dims);
   let local: RopeParams | null = null;
   if (sliding) local = ropeParams(r, [sliding], 'rope_local_base_freq', dims);

@@ -76,7 +76,7 @@ export function makeSpec(r: ConfigReader, fields: Required & Partial<HfSpec>): H
   return {
     modelType: r.modelType, nKvHeads: fields.nHeads, parallelResidual: false, attnScale: fields.dHead ** -0.5,
     scaleByInverseLayer: false, attnSoftcap: null, finalSoftcap: null, embedScale: null, normPlusOne: false,
-    layerTypes: new Array<'full'>(fields.nLayers).fill('full'), slidingWindow: null, bos: bos as number | null,
+    layerTypes: new Array<'full'>(fields.nLayers).fill('full'), slidingWindow: null, bos: bos,
     ...fields,
   };
 }

@@ -16,7 +16,7 @@ export const neox: Family = {
     const d = r.int('hidden_size', L.hidden);
     const H = r.int('num_attention_heads', L.heads);
     const dHead = r.headDim(d, H, null);
-    const rope = parseRope(r, dHead, { thetaKey: 'rotary_emb_base', partial: r.has('rotary_pct') ? r.real('rotary_pct', 1, isFraction, FRACTION) : undefined });
+    const rope = parseRope(r, dHead, { thetaKey: 'rotary_emb_base', partial: r.has('rotary_pct') ? r.real('rotary_pct', 1, isFraction, FRACTION) : undefined, partialKey: r.has('rotary_pct') ? 'rotary_pct' : undefined });
     if (r.has('rotary_emb_base')) rope.global.theta = r.real('rotary_emb_base', 10000, isPositive, POSITIVE);
     return makeSpec(r, {
       family: 'gpt_neox', nLayers: r.int('num_hidden_layers', L.layers), nHeads: H, dModel: d, dHead,
