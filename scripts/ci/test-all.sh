@@ -21,5 +21,5 @@ step "package" node scripts/build/package.mjs
 step "unit tests" node --test dist-test/unit/
 step "training pipeline smoke test" bash training/smoke.sh
 step "end-to-end tests in code-server" node test/e2e/harness.mjs
-step "end-to-end tests with a Hugging Face model selected (tiny-pythia)" env IL_E2E_MODEL=tiny-pythia node test/e2e/harness.mjs
+step "end-to-end tests with a Hugging Face model selected (tiny-qwen3: no BOS, q/k norms, YaRN)" env IL_E2E_MODEL=tiny-qwen3 node test/e2e/harness.mjs
 exit $status

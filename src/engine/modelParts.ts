@@ -43,11 +43,7 @@ export function summarize(folder: ModelFolder): ModelSummary {
  *  tokenizer adds to a text (none for GPT-2 or Qwen, whose tokenizers add none: the model never
  *  saw one first), for the bundled format the manifest's `bos_token_id`. */
 function bosOf(folder: ModelFolder, manifest: ModelManifest, tokenizer: TextTokenizer): number | null {
-  if (!folder.hf) return manifest.bos_token_id;
-  // TODO: read `tokenizer.addsBos` directly once TextTokenizer declares it (being added in
-  // tokenizer.ts); until then a tokenizer without it keeps the config's BOS, as before.
-  const addsBos = (tokenizer as { addsBos?: number | null }).addsBos;
-  return addsBos === undefined ? manifest.bos_token_id : addsBos;
+  return folder.hf ? tokenizer.addsBos : manifest.bos_token_id;
 }
 
 /** Builds the model from parts read elsewhere: the manifest is checked again (the parts crossed
