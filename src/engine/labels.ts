@@ -1,50 +1,62 @@
-// Token labels as a reader reads them: characters, never U+FFFD. A byte-level BPE token may hold
-// only some bytes of a character (é, 本, 한, emoji are 2-4 bytes); such a token is labelled by the
-// character it is part of, or by its bytes when it has no place in a text.
+// Token labels as a reader reads them: characters, never U+FFFD. A token may hold only some bytes
+// of a character (é, 本, 한, emoji are 2-4 bytes; byte-level BPE splits them anywhere,
+// SentencePiece's byte fallback into <0xNN> tokens); such a token is labelled by the character it
+// is part of, or by its bytes when it has no place in a text.
 
 /** Label of a token seen in the text: the characters of its span, plus the character whose first
- *  bytes it holds when it ends mid-character. `partOf` is that character, or null. */
+ *  bytes it holds when it ends mid-character. `partOf` is that character, or null. `marker` is set
+ *  only for a token that stands for no character of the text: the "▁" a SentencePiece tokenizer
+ *  prepends to a text (or to a section after an added token), labelled "▁". */
 export interface TextTokenLabel {
   text: string;
   partOf: string | null;
+  marker?: string;
 }
 
+const SPACE_MARK = '\u2581';
+
 /**
- * Labels every token of a tokenized text. `byteLength(id)` gives a token's byte count; spans
- * tile the text and a character belongs to the token holding its last byte, so a token that ends
- * mid-character holds the first bytes of the character that starts at its span's end.
+ * Labels every token of a tokenized text from its spans (exact: the tokenizer's UTF-16 offsets,
+ * which tile the text; a character belongs to the token holding its last byte) and `tokenBytes`,
+ * a token's bytes (TextTokenizer.bytesOf; TextTokenizer.labels calls this). The bytes only say
+ * where each token ends inside a character: the tokens' bytes in a row are UTF-8 with the text's
+ * character boundaries (for SentencePiece, the normalized text with "▁" as a space), so a token
+ * ends mid-character exactly when that stream has a character left open after it; then it holds
+ * the first bytes of the character that starts at its span's end. Byte counts are never matched
+ * against the text, so a prepended "▁" or a typed "▁" (3 text bytes, one space in bytesOf)
+ * shifts nothing. A number instead of bytes is a byte count of tokens that spell the text's UTF-8
+ * exactly (byte-level BPE); their bytes are then read from the text.
  */
 export function textTokenLabels(
-  text: string, ids: ArrayLike<number>, starts: ArrayLike<number>, ends: ArrayLike<number>, byteLength: (id: number) => number,
+  text: string, ids: ArrayLike<number>, starts: ArrayLike<number>, ends: ArrayLike<number>,
+  tokenBytes: (id: number) => Uint8Array | number,
 ): TextTokenLabel[] {
   const out: TextTokenLabel[] = [];
-  let tokenByteEnd = 0; // bytes up to the end of token i
-  let spanByteEnd = 0; // bytes up to ends[i]
-  let unit = 0;
+  let utf8: Uint8Array | null = null;
+  let offset = 0; // bytes of the text read so far, for byte counts
+  let open = 0; // continuation bytes the last character of the stream still lacks
   for (let i = 0; i < ids.length; i++) {
-    tokenByteEnd += byteLength(ids[i]);
-    for (; unit < ends[i]; ) {
-      const cp = text.codePointAt(unit)!;
-      const units = cp > 0xffff ? 2 : 1;
-      spanByteEnd += utf8Length(cp);
-      unit += units;
+    let bytes = tokenBytes(ids[i]);
+    if (typeof bytes === 'number') {
+      utf8 ??= new TextEncoder().encode(text);
+      const from = offset;
+      offset += bytes;
+      bytes = utf8.subarray(from, offset);
     }
+    for (const b of bytes) open = (b & 0xc0) === 0x80 ? Math.max(0, open - 1) : b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : b >= 0xc0 ? 1 : 0;
     const span = text.slice(starts[i], ends[i]);
-    const partOf = tokenByteEnd > spanByteEnd && ends[i] < text.length ? String.fromCodePoint(text.codePointAt(ends[i])!) : null;
-    out.push({ text: span, partOf });
+    const partOf = open > 0 && ends[i] < text.length ? String.fromCodePoint(text.codePointAt(ends[i])!) : null;
+    // Whole characters but none of the text's: what the tokenizer put in (its spaces are "▁").
+    if (!span && open === 0 && bytes.length > 0) out.push({ text: span, partOf, marker: bytesLabel(bytes).replaceAll(' ', SPACE_MARK) });
+    else out.push({ text: span, partOf });
   }
   return out;
 }
 
-/** One label string: the span, "part of é", or "a + part of é". */
+/** One label string: the span, "part of é", "a + part of é", or the marker ("▁"). */
 export function labelString(l: TextTokenLabel): string {
-  if (!l.partOf) return l.text;
+  if (!l.partOf) return l.text || (l.marker ?? '');
   return l.text ? `${l.text} + part of ${l.partOf}` : `part of ${l.partOf}`;
-}
-
-/** Bytes of one code point in UTF-8; a lone surrogate counts as U+FFFD (3), as TextEncoder does. */
-function utf8Length(cp: number): number {
-  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp > 0xffff ? 4 : 3;
 }
 
 /**

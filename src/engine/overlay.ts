@@ -81,13 +81,14 @@ export function rankEvents(a: Analysis): number[] {
 /**
  * Plans the overlay: events that pass the filter (mode 'matter') or reach the attention threshold
  * (mode 'all'). Offsets are relative to `text`, the analyzed text; `tokenBytes` gives a vocabulary
- * token's bytes for labels. Empty spans (tokens holding only part of a character) are skipped: a
- * decoration needs at least one character.
+ * token's bytes for labels (TextTokenizer.bytesOf; see textTokenLabels). Empty spans (tokens
+ * holding only part of a character, or only the "▁" a SentencePiece tokenizer prepends) are
+ * skipped: a decoration needs at least one character.
  */
 export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenBytes: (id: number) => Uint8Array): OverlayPlan {
   const { ids, starts, ends } = a.tokens;
   const bounds = graphemeBoundaries(text);
-  const labels = textTokenLabels(text, ids, starts, ends, (id) => tokenBytes(id).length);
+  const labels = textTokenLabels(text, ids, starts, ends, tokenBytes);
   const queries: OffsetRange[][] = Array.from({ length: INTENSITY_BUCKETS }, () => []);
   const sources: OffsetRange[] = [];
   const links: OverlayPlan['links'] = [];
@@ -122,8 +123,7 @@ export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenByte
     const top = a.predictions[e.query]?.[0];
     if (top && top.id === e.successorId) {
       // B is a token of this text (the source): label it by its characters there.
-      const l = labels[e.source];
-      const label = l.text || l.partOf ? labelString(l) : bytesLabel(tokenBytes(e.successorId));
+      const label = labelString(labels[e.source]) || bytesLabel(tokenBytes(e.successorId));
       const at = hintAnchor(text, bounds, starts[e.query], ends[e.query]);
       const shownLabel = at === ends[e.query] ? `→${visibleText(label)}` : `${visibleText(labelString(labels[e.query]))}→${visibleText(label)}`;
       hints.push({ at, query: { start: starts[e.query], end: ends[e.query] }, text: label, label: shownLabel });

@@ -6,7 +6,7 @@
 // tokenizerPipeline.ts rebuilds with a map back to the original. Anything else is refused.
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError, quoted } from './errors';
-import { bytesLabel } from './labels';
+import { bytesLabel, textTokenLabels, type TextTokenLabel } from './labels';
 import { utf8Layout } from './utf8';
 import { addedTokens, checkIds, DEFAULT_MAX_ID, isObject, MAX_NESTING, postProcessorBos } from './tokenizerJson';
 import { byteTokenName, SPACE_MARK, spansOf, type SentencePiecePipeline } from './tokenizerPipeline';
@@ -166,6 +166,14 @@ export class TextTokenizer {
       );
     }
     return { ids: Int32Array.from(ids), starts, ends };
+  }
+
+  /** Labels of the tokens of `text` as encode() gave them (or a prefix of them): each token's
+   *  span, "part of X" for one that ends inside character X (a byte token <0xNN>, a byte-level
+   *  piece), "▁" for one that is only the "▁" a SentencePiece tokenizer prepends. Every view that
+   *  labels tokens of a text goes through here; no byte count is summed against the text. */
+  labels(text: string, tokens: TokenizedText): TextTokenLabel[] {
+    return textTokenLabels(text, tokens.ids, tokens.starts, tokens.ends, (id) => this.bytesOf(id));
   }
 
   decode(ids: ArrayLike<number>): string {
