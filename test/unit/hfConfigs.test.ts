@@ -238,13 +238,9 @@ test('Qwen: use_sliding_window true slides layers from max_window_layers on', ()
   assert.equal(spec.slidingWindow, 4096);
 });
 
-// KNOWN BUG: Qwen2Config / Qwen3Config default use_sliding_window to False and then force
-// sliding_window to None (transformers 4.57 configuration_qwen2.py L181, configuration_qwen3.py
-// L187; 5.x the same), so a Qwen config without the use_sliding_window key attends fully on every
-// layer. slidingLayers (src/engine/hf/families/llama.ts) only applies that rule when the key is
-// present and otherwise slides every layer (Mistral's rule): qwen3-0.6b.json without
-// use_sliding_window and with sliding_window 4096 parses to 28 sliding layers, window 4096.
-test.todo('KNOWN BUG: Qwen config without use_sliding_window: every layer full (transformers defaults it to false)', () => {
+// Qwen2Config / Qwen3Config default use_sliding_window to false and then drop sliding_window
+// (configuration_qwen2.py, configuration_qwen3.py), unlike Mistral, which slides every layer.
+test('Qwen config without use_sliding_window: every layer full (transformers defaults it to false)', () => {
   for (const file of ['qwen3-0.6b.json', 'qwen2.5-0.5b.json']) {
     const raw = readConfig(file);
     delete raw.use_sliding_window;

@@ -85,11 +85,9 @@ test('refused: longrope with the wrong number of short_factor (or long_factor) e
   refused({ ...phi, rope_scaling: { ...phi.rope_scaling, long_factor: phi.rope_scaling.long_factor.slice(1) } }, /long_factor.*48/);
 });
 
-// KNOWN BUG: Phi3Config renames the legacy rope_scaling types "su" and "yarn" to "longrope" (transformers
-// 4.57 configuration_phi3.py L194-196, "for backward compatibility"), as the first Phi-3 128k
-// uploads wrote them; the parser refuses phi-3.5-mini-instruct.json with "type": "su" (rotary
-// scaling "su" is not supported) and with "type": "yarn" (rotary scaling "yarn" needs "factor").
-test.todo('KNOWN BUG: Phi-3 legacy rope_scaling types "su" and "yarn" read as longrope', () => {
+// Phi3Config renames the legacy rope_scaling types "su" and "yarn" to "longrope" (configuration_phi3.py,
+// "for backward compatibility"), as the first Phi-3 128k uploads wrote them.
+test('Phi-3 legacy rope_scaling types "su" and "yarn" read as longrope', () => {
   const phi = readConfig('phi-3.5-mini-instruct.json');
   for (const legacy of ['su', 'yarn']) {
     const spec = parseHfConfig({ ...phi, rope_scaling: { ...phi.rope_scaling, type: legacy } }, 'config.json');

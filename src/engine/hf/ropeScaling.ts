@@ -98,7 +98,10 @@ export function inverseFrequencies(p: RopeParams, dims: number): { invFreq: Floa
 
 /** The rotary parameters of a config: `rope_scaling` (older configs) or `rope_parameters` (newer,
  *  possibly one object per layer type), with rope_theta from either place or `thetaKey`. */
-export function parseRope(r: ConfigReader, dHead: number, opts: { thetaKey?: string; partial?: number; partialKey?: string; localThetaKey?: string } = {}): RopeSpec {
+export function parseRope(
+  r: ConfigReader, dHead: number,
+  opts: { thetaKey?: string; partial?: number; partialKey?: string; localThetaKey?: string; aliases?: Record<string, RopeType> } = {},
+): RopeSpec {
   const params = r.object('rope_parameters');
   const nested = (k: string) => (typeof params[k] === 'object' && params[k] !== null && !Array.isArray(params[k]) ? (params[k] as Record<string, unknown>) : null);
   const full = nested('full_attention') ?? params;
@@ -106,7 +109,7 @@ export function parseRope(r: ConfigReader, dHead: number, opts: { thetaKey?: str
   const partial = opts.partial ?? pick(r, [[r.c, 'partial_rotary_factor'], [full, 'partial_rotary_factor']], isFraction, FRACTION) ?? 1;
   const dims = Math.trunc(dHead * partial);
   if (dims <= 0 || dims % 2) r.fail(`"${opts.partialKey ?? 'partial_rotary_factor'}" ${partial} gives ${dims} rotary dimensions per head (of ${dHead}); they must be a positive even number`);
-  const global = ropeParams(r, [r.object('rope_scaling'), full], opts.thetaKey ?? 'rope_theta', dims);
+  const global = ropeParams(r, [r.object('rope_scaling'), full], opts.thetaKey ?? 'rope_theta', dims, opts.aliases);
   let local: RopeParams | null = null;
   if (sliding) local = ropeParams(r, [sliding], 'rope_local_base_freq', dims);
   else if (opts.localThetaKey) local = { ...unscaled(r.real(opts.localThetaKey, 10000, isPositive, POSITIVE)) };
@@ -132,9 +135,10 @@ function pick(r: ConfigReader, where: [Record<string, unknown>, string][], ok: (
 }
 
 /** One layer type's parameters from `sources` (first one holding a key wins). */
-function ropeParams(r: ConfigReader, sources: Record<string, unknown>[], thetaKey: string, dims: number): RopeParams {
+function ropeParams(r: ConfigReader, sources: Record<string, unknown>[], thetaKey: string, dims: number, aliases: Record<string, RopeType> = {}): RopeParams {
   const get = (key: string) => sources.find((s) => s[key] != null)?.[key];
-  const type = get('rope_type') ?? get('type') ?? 'default';
+  const named = get('rope_type') ?? get('type') ?? 'default';
+  const type = typeof named === 'string' && Object.hasOwn(aliases, named) ? aliases[named] : named;
   if (typeof type !== 'string' || !(ROPE_TYPES as readonly string[]).includes(type)) {
     r.fail(`rotary scaling ${quoted(type)} is not supported (supported: ${ROPE_TYPES.join(', ')})`);
   }

@@ -157,7 +157,8 @@ test('hover on a repeated token shows token, predictions, the induction source, 
   const d = t.analysis(doc.uri.toString())!;
   await waitFor('ablation gain', () => d.analysis.ablationGain);
   const e = [...d.analysis.events].sort((x, y) => y.attention - x.attention)[0];
-  const pos = doc.positionAt(d.baseOffset + d.analysis.tokens.starts[e.query] + 1);
+  // Inside the token: its first character (a one-character token ends where the next begins).
+  const pos = doc.positionAt(d.baseOffset + d.analysis.tokens.starts[e.query] + (d.analysis.tokens.ends[e.query] - d.analysis.tokens.starts[e.query] > 1 ? 1 : 0));
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
   const text = hoverText(hovers);
   const tok = r.analysis.ids[e.query];
@@ -401,14 +402,15 @@ test('the Pattern view opens on the induction head most active on the text, and 
     const d = t.analysis(doc.uri.toString())!;
     const sel = await waitFor('selected head', () => t.panel.selection());
     // Independently: mean attention of each induction head on the events' sources, read from the
-    // windows' attention tensors [L, H, S, S] (BOS at 0).
+    // windows' attention tensors [L, H, S, S] (BOS at 0 when the model has one).
     const a = d.analysis;
+    const p = a.dims.bos === null ? 0 : 1;
     const activity = a.inductionHeads.map((h) => {
       let sum = 0;
       for (const e of a.events) {
         const w = a.windows.find((x) => x.ownStart <= e.query && e.query < x.ownEnd)!;
-        const S = w.end - w.start + 1;
-        sum += w.attentions![((h.layer * a.dims.nHeads + h.head) * S + (e.query - w.start + 1)) * S + (e.source - w.start + 1)];
+        const S = w.end - w.start + p;
+        sum += w.attentions![((h.layer * a.dims.nHeads + h.head) * S + (e.query - w.start + p)) * S + (e.source - w.start + p)];
       }
       return { h, mean: sum / a.events.length };
     }).sort((x, y) => y.mean - x.mean);

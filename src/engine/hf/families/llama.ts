@@ -3,7 +3,7 @@
 // MLP down(act(gate(x)) * up(x)), optional biases (Qwen2 has them on q, k and v).
 import type { Blocks, LayerContext } from '../blocks';
 import type { ConfigReader } from '../configReader';
-import { parseRope } from '../ropeScaling';
+import { parseRope, type RopeType } from '../ropeScaling';
 import type { HfFamily, LayerType } from '../spec';
 import { llamaDims, makeSpec, TensorList, unembedding, type Family } from './family';
 
@@ -17,16 +17,19 @@ export interface LlamaStyle {
   fused: boolean;
   /** Qwen3: RMSNorm over each head's d_head of q and k (q_norm, k_norm) before rotary. */
   headNorms: boolean;
+  /** Older names of rope types this family's configs use (Phi-3: "su" and "yarn" mean LongRoPE). */
+  ropeAliases?: Record<string, RopeType>;
 }
 
 /** Which layers use the sliding window: config.json's layer_types, else Qwen's rule (layers from
- *  max_window_layers on, when use_sliding_window), else every layer when sliding_window is set. */
+ *  max_window_layers on, only when use_sliding_window, false when absent), else every layer when
+ *  sliding_window is set (Mistral, Phi-3). Llama itself has no sliding window. */
 export function slidingLayers(r: ConfigReader, nLayers: number, window: number | null): LayerType[] {
   const listed = r.layerTypes(nLayers);
   if (listed) return listed;
   const all = (t: LayerType) => new Array<LayerType>(nLayers).fill(t);
-  if (window === null) return all('full');
-  if (r.has('use_sliding_window')) {
+  if (window === null || r.modelType === 'llama') return all('full');
+  if (r.modelType.startsWith('qwen')) {
     if (!r.bool('use_sliding_window', false)) return all('full');
     const from = r.int('max_window_layers', 1e6, 28); // transformers' default for Qwen2 and Qwen3
     return all('full').map((_, l) => (l >= from ? 'sliding' : 'full'));
@@ -45,7 +48,7 @@ export function llamaStyle(o: LlamaStyle): Family {
       const layerTypes = slidingLayers(r, dims.nLayers, window);
       return makeSpec(r, {
         family: o.name, ...dims, eps: r.eps('rms_norm_eps', 1e-6), activation: r.activation('hidden_act', 'silu'),
-        rope: parseRope(r, dims.dHead), tiedEmbeddings: r.bool('tie_word_embeddings', false),
+        rope: parseRope(r, dims.dHead, { aliases: o.ropeAliases }), tiedEmbeddings: r.bool('tie_word_embeddings', false),
         layerTypes, slidingWindow: layerTypes.includes('sliding') ? window : null,
       });
     },

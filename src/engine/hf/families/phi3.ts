@@ -3,4 +3,4 @@
 // checkpoints (rope scaling in ropeScaling.ts), sliding window on every layer when configured.
 import { llamaStyle } from './llama';
 
-export const phi3 = llamaStyle({ name: 'phi3', label: 'Phi-3', modelTypes: ['phi3'], fused: true, headNorms: false });
+export const phi3 = llamaStyle({ name: 'phi3', label: 'Phi-3', modelTypes: ['phi3'], fused: true, headNorms: false, ropeAliases: { su: 'longrope', yarn: 'longrope' } });
