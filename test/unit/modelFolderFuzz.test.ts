@@ -21,10 +21,14 @@ const SEED = Number(process.env.IL_FUZZ_SEED ?? 20261126);
 const CASES = Number(process.env.IL_FUZZ_CASES ?? 2400);
 /** A case that takes longer than this counts as a hang. */
 const CASE_LIMIT_MS = 10000;
-const FOLDERS = ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2'];
+const FOLDERS = ['tiny-gpt2', 'tiny-pythia', 'tiny-llama', 'tiny-qwen2', 'tiny-mistral', 'tiny-qwen3', 'tiny-gemma', 'tiny-gemma2', 'tiny-gemma3', 'tiny-phi3', 'tiny-olmo2'];
 /** Config keys whose other valid values give another model, not a broken one. */
 const SEMANTIC_KEYS = new Set(['layer_norm_epsilon', 'layer_norm_eps', 'rms_norm_eps', 'rope_theta', 'rotary_emb_base', 'activation_function',
   'hidden_act', 'bos_token_id', 'scale_attn_by_inverse_layer_idx', 'use_parallel_residual', 'rotary_pct', 'partial_rotary_factor', 'rope_parameters',
+  // Rotary scaling, attention span and Gemma's scalars: other valid values are other models.
+  'rope_scaling', 'rope_local_base_freq', 'original_max_position_embeddings', 'max_position_embeddings', 'sliding_window', 'use_sliding_window',
+  'max_window_layers', 'sliding_window_pattern', 'layer_types', 'query_pre_attn_scalar', 'attn_logit_softcapping', 'final_logit_softcapping',
+  'hidden_activation', 'tie_word_embeddings', 'pad_token_id', 'eos_token_id', 'attention_bias',
   // The weights' shapes do not fix the number of heads when head_dim is derived (hidden / heads).
   'n_head', 'num_attention_heads']);
 const IDS = Int32Array.from([0, 17, 42, 17, 42, 99, 17]);
