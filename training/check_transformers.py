@@ -35,6 +35,8 @@ DEFAULT_TEXTS = [
     "café 本日は晴れ 한국어 😀 👩‍💻 a\u200bb", "a literal ▁ marker ▁▁ and ▁x", "ǅ ẞ ﬁ ℌ ⅷ 𝔘 control\x07chars",
     "The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog.",
 ]
+# Not installed by scripts/setup.sh (Debian packages neither); main() says so when they are missing.
+OPTIONAL_IMPORTS = ("transformers", "tokenizers")
 NEW = ["tiny-mistral", "tiny-qwen3", "tiny-gemma", "tiny-gemma2", "tiny-gemma3", "tiny-phi3", "tiny-olmo2"]
 
 
@@ -117,7 +119,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", default="transformers-check.json")
     args = ap.parse_args()
-    import transformers
+    try:
+        import transformers
+    except ImportError:
+        sys.exit("check_transformers.py needs the transformers and tokenizers packages (pip), which this project does not install")
     out = {"transformers": transformers.__version__, "torch": torch.__version__, "models": {}, "rope": {}, "tokenizers": {}}
     for step in (check_models, check_rope, check_tokenizers):
         try:

@@ -1,11 +1,12 @@
 // Analysis of a text: windows, forward passes, induction events, losses, predictions and the
 // ablation gain (definitions in docs/definitions.md). Pure computation over an InferenceBackend.
 import { throwIfCancelled, type CancellationToken } from './cancellation';
-import { attentionIndex, bosPrefix, positionIn, tokensPerWindow, windowIds, windowSeq } from './attentionIndex';
+import { bosPrefix, tokensPerWindow, windowIds, windowSeq } from './attentionIndex';
 import { EngineError } from './errors';
-import type { ForwardResult, InferenceBackend } from './backend';
+import type { InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
-import { logSumExp, rankAt, topK } from './numeric';
+import { copyWindow, reusable, sameWindow } from './windowReuse';
+import { findEvents, scoreWindow } from './windowScores';
 import type { TextTokenizer, TokenizedText } from './tokenizer';
 
 import type { HeadRef } from '../protocol/headRef';
@@ -41,6 +42,9 @@ export interface AnalysisWindow {
   ownEnd: number;
   /** [n_layers, n_heads, seq, seq] with seq = windowSeq (BOS first when there is one); null if not kept. */
   attentions: Float32Array | null;
+  /** Taken from the previous analysis (windowReuse.ts): its ablation gains for the own tokens,
+   *  when it had them; computeAblation uses them instead of running the window. */
+  reusedGain?: (number | null)[];
 }
 
 export interface ModelDims {
@@ -70,6 +74,10 @@ export interface Analysis {
   windows: AnalysisWindow[];
   /** Filled by computeAblation: loss with the induction heads masked minus loss. */
   ablationGain: (number | null)[] | null;
+  /** The user's head mask the analysis ran with (null: none), and the predictions kept per
+   *  position: what a later analysis must share to reuse its windows. */
+  headMask?: Float32Array | null;
+  topK?: number;
   /** Characters of the text covered by the analyzed tokens (less than its length when cut). */
   analyzedLength: number;
   /** Why the text was cut, if it was: the token limit, or the memory the attention patterns of
@@ -90,6 +98,9 @@ export interface AnalyzeOptions {
   keepAttentions?: boolean;
   /** Analyze at most this many tokens; the rest of the text is left out (see analyzedLength). */
   maxTokens?: number;
+  /** The last analysis of this text's place (live mode): windows whose tokens are unchanged are
+   *  taken from it instead of run again (windowReuse.ts). */
+  previous?: Analysis;
   /** Bytes the kept attention tensors may take (default ATTENTION_BUDGET_BYTES); text that would
    *  need more windows is cut. */
   attentionBudgetBytes?: number;
@@ -191,17 +202,28 @@ export async function analyze(
   const predictions = new Array<Prediction[]>(N);
   const events: InductionEvent[] = [];
   const windows: AnalysisWindow[] = [];
+  const headMask = opts.headMask ?? null;
+  const keepAttn = opts.keepAttentions !== false;
+  const previous = reusable({ previous: opts.previous, dims, inductionHeads, headMask, topK: k, keepAttentions: keepAttn });
   for (const w of planWindows(N, dims.nCtx, bosPrefix(dims))) {
     throwIfCancelled(opts.token);
+    const same = previous ? sameWindow(previous, w, tokens.ids) : undefined;
+    if (same) {
+      windows.push(copyWindow(previous!, same, loss, predictions, events));
+      continue;
+    }
     const ids = windowIds(dims, tokens.ids, w);
     const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true, token: opts.token });
     throwIfCancelled(opts.token);
     scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
     findEvents(tokens.ids, w, out, dims, inductionHeads, events);
-    windows.push({ ...w, attentions: opts.keepAttentions === false ? null : out.attentions });
+    windows.push({ ...w, attentions: keepAttn ? out.attentions : null });
   }
   events.sort((a, b) => a.query - b.query);
-  return { dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, analyzedLength: tokens.ends[N - 1], cutBy };
+  return {
+    dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, headMask, topK: k,
+    analyzedLength: tokens.ends[N - 1], cutBy,
+  };
 }
 
 /** Runs the text again with the induction heads masked (on top of any user mask). */
@@ -211,88 +233,22 @@ export async function computeAblation(a: Analysis, backend: InferenceBackend, ba
   for (const h of a.inductionHeads) mask[h.layer * nHeads + h.head] = 0;
   const N = a.tokens.ids.length;
   const ablated = new Array<number | null>(N).fill(null);
+  // Gains a reused window brought along hold when this ablation masks what that one did.
+  const same = (a.headMask ?? null) === null ? !baseMask : !!baseMask && baseMask.every((v, i) => v === a.headMask![i]);
+  const kept = new Map<number, number | null>();
   for (const w of a.windows) {
     throwIfCancelled(token);
+    if (w.reusedGain && same) {
+      w.reusedGain.forEach((g, i) => kept.set(w.ownStart + i, g));
+      continue;
+    }
     const ids = windowIds(a.dims, a.tokens.ids, w);
     const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false, token });
     scoreWindow(a.tokens.ids, w, out, a.dims, 0, ablated, null);
   }
   throwIfCancelled(token);
-  const gain = ablated.map((v, i) => (v === null || a.loss[i] === null ? null : v - (a.loss[i])));
+  for (const w of a.windows) delete w.reusedGain;
+  const gain = ablated.map((v, i) => (kept.has(i) ? kept.get(i)! : v === null || a.loss[i] === null ? null : v - (a.loss[i])));
   a.ablationGain = gain;
   return gain;
 }
-
-/** log Σ exp of one position's logits: from the model's optional output, else computed. */
-function rowLogSumExp(out: ForwardResult, pos: number, V: number): number {
-  return out.logsumexp ? out.logsumexp[pos] : logSumExp(out.logits, pos * V, V);
-}
-
-function scoreWindow(
-  ids: Int32Array, w: { start: number; ownStart: number; ownEnd: number }, out: ForwardResult, dims: ModelDims,
-  k: number, loss: (number | null)[], predictions: Prediction[][] | null,
-): void {
-  const V = dims.dVocab;
-  const given = out.topK && out.topK.k >= k ? out.topK : null;
-  for (let q = w.ownStart; q < w.ownEnd; q++) {
-    const pos = positionIn(dims, w, q);
-    const off = pos * V;
-    const lse = rowLogSumExp(out, pos, V);
-    if (q + 1 < ids.length) loss[q] = lse - out.logits[off + ids[q + 1]];
-    if (predictions && k > 0) {
-      if (given) {
-        const ps: Prediction[] = [];
-        for (let j = 0; j < k; j++) ps.push({ id: given.ids[pos * given.k + j], prob: Math.exp(given.values[pos * given.k + j] - lse) });
-        predictions[q] = ps;
-      } else predictions[q] = topK(out.logits, off, V, k).map((id) => ({ id, prob: Math.exp(out.logits[off + id] - lse) }));
-    } else if (predictions) predictions[q] = [];
-  }
-}
-
-function findEvents(
-  ids: Int32Array, w: { start: number; end: number; ownStart: number; ownEnd: number }, out: ForwardResult,
-  dims: ModelDims, inductionHeads: HeadRef[], events: InductionEvent[],
-): void {
-  if (inductionHeads.length === 0) return;
-  const A = out.attentions!;
-  const S = windowSeq(dims, w);
-  const V = dims.dVocab;
-  const seen = new Map<number, number[]>(); // token id -> earlier token indices in this window
-  for (let q = w.start; q < w.end; q++) {
-    const earlier = seen.get(ids[q]);
-    if (q >= w.ownStart && q < w.ownEnd && earlier) {
-      let best = -1, bestSource = -1, bestHead: HeadRef | null = null;
-      const mq = positionIn(dims, w, q);
-      for (const j of earlier) {
-        if (j + 1 >= q) continue;
-        const mk = positionIn(dims, w, j + 1);
-        for (const h of inductionHeads) {
-          const v = A[attentionIndex(dims.nHeads, S, h.layer, h.head, mq, mk)];
-          if (v > best) {
-            best = v;
-            bestSource = j + 1;
-            bestHead = h;
-          }
-        }
-      }
-      if (bestHead) {
-        const succ = ids[bestSource];
-        const off = mq * V;
-        const lse = rowLogSumExp(out, mq, V);
-        events.push({
-          query: q,
-          source: bestSource,
-          successorId: succ,
-          attention: best,
-          head: bestHead,
-          prob: Math.exp(out.logits[off + succ] - lse),
-          rank: rankAt(out.logits, off, V, succ),
-          hit: q + 1 < ids.length && ids[q + 1] === succ,
-        });
-      }
-    }
-    if (earlier) earlier.push(q);
-    else seen.set(ids[q], [q]);
-  }
-}
-

@@ -79,10 +79,16 @@ export class AnalysisController implements vscode.Disposable {
   private readonly moveListeners = new Set<(d: DocumentAnalysis) => void>();
   /** Ranges of requests in flight, carried through edits (document offsets). */
   private readonly tracked = new Set<TrackedRange>();
+  /** The last analysis (one document), kept through edits that clear its result: the next
+   *  analysis of that document takes the windows whose tokens did not change from it. */
+  private last: { uri: string; analysis: Analysis } | null = null;
 
   constructor(private readonly models: ModelManager, private readonly log: vscode.OutputChannel) {
     this.subs.push(vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)));
-    this.subs.push(vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri.toString())));
+    this.subs.push(vscode.workspace.onDidCloseTextDocument((d) => {
+      if (this.last?.uri === d.uri.toString()) this.last = null;
+      this.clear(d.uri.toString());
+    }));
   }
 
   onDidChange(l: AnalysisListener): vscode.Disposable {
@@ -115,6 +121,7 @@ export class AnalysisController implements vscode.Disposable {
   clearAll(): void {
     this.cancelAll();
     this.userMask = null;
+    this.last = null;
     for (const uri of [...this.results.keys()]) this.clear(uri);
   }
 
@@ -189,6 +196,7 @@ export class AnalysisController implements vscode.Disposable {
       headMask: this.userMask ?? undefined,
       maxTokens: settings.maxTokens,
       token,
+      previous: this.last?.uri === doc.uri.toString() ? this.last.analysis : undefined,
     });
     // The overlay ranks events by their ablation gain: compute it before anything is painted.
     await session.ablate(analysis, this.userMask ?? undefined, token);
@@ -202,6 +210,7 @@ export class AnalysisController implements vscode.Disposable {
       elapsedMs: Date.now() - t0, truncatedChars, seq: ++this.seq,
     };
     this.results.set(result.uri, result);
+    this.last = { uri: result.uri, analysis };
     this.failure = null;
     this.setState('idle');
     this.emit(result, result.uri);

@@ -1,0 +1,81 @@
+// What one window's forward pass gives each token it owns: loss, top predictions, and the
+// induction events found through the induction heads' attention (definitions in
+// docs/definitions.md). Used by the analysis and by the ablation pass.
+import type { ForwardResult } from './backend';
+import type { HeadRef, InductionEvent, ModelDims, Prediction } from './analysis';
+import { attentionIndex, positionIn, windowSeq } from './attentionIndex';
+import { logSumExp, rankAt, topK } from './numeric';
+
+/** log Σ exp of one position's logits: from the model's optional output, else computed. */
+function rowLogSumExp(out: ForwardResult, pos: number, V: number): number {
+  return out.logsumexp ? out.logsumexp[pos] : logSumExp(out.logits, pos * V, V);
+}
+
+export function scoreWindow(
+  ids: Int32Array, w: { start: number; ownStart: number; ownEnd: number }, out: ForwardResult, dims: ModelDims,
+  k: number, loss: (number | null)[], predictions: Prediction[][] | null,
+): void {
+  const V = dims.dVocab;
+  const given = out.topK && out.topK.k >= k ? out.topK : null;
+  for (let q = w.ownStart; q < w.ownEnd; q++) {
+    const pos = positionIn(dims, w, q);
+    const off = pos * V;
+    const lse = rowLogSumExp(out, pos, V);
+    if (q + 1 < ids.length) loss[q] = lse - out.logits[off + ids[q + 1]];
+    if (predictions && k > 0) {
+      if (given) {
+        const ps: Prediction[] = [];
+        for (let j = 0; j < k; j++) ps.push({ id: given.ids[pos * given.k + j], prob: Math.exp(given.values[pos * given.k + j] - lse) });
+        predictions[q] = ps;
+      } else predictions[q] = topK(out.logits, off, V, k).map((id) => ({ id, prob: Math.exp(out.logits[off + id] - lse) }));
+    } else if (predictions) predictions[q] = [];
+  }
+}
+
+export function findEvents(
+  ids: Int32Array, w: { start: number; end: number; ownStart: number; ownEnd: number }, out: ForwardResult,
+  dims: ModelDims, inductionHeads: HeadRef[], events: InductionEvent[],
+): void {
+  if (inductionHeads.length === 0) return;
+  const A = out.attentions!;
+  const S = windowSeq(dims, w);
+  const V = dims.dVocab;
+  const seen = new Map<number, number[]>(); // token id -> earlier token indices in this window
+  for (let q = w.start; q < w.end; q++) {
+    const earlier = seen.get(ids[q]);
+    if (q >= w.ownStart && q < w.ownEnd && earlier) {
+      let best = -1, bestSource = -1, bestHead: HeadRef | null = null;
+      const mq = positionIn(dims, w, q);
+      for (const j of earlier) {
+        if (j + 1 >= q) continue;
+        const mk = positionIn(dims, w, j + 1);
+        for (const h of inductionHeads) {
+          const v = A[attentionIndex(dims.nHeads, S, h.layer, h.head, mq, mk)];
+          if (v > best) {
+            best = v;
+            bestSource = j + 1;
+            bestHead = h;
+          }
+        }
+      }
+      if (bestHead) {
+        const succ = ids[bestSource];
+        const off = mq * V;
+        const lse = rowLogSumExp(out, mq, V);
+        events.push({
+          query: q,
+          source: bestSource,
+          successorId: succ,
+          attention: best,
+          head: bestHead,
+          prob: Math.exp(out.logits[off + succ] - lse),
+          rank: rankAt(out.logits, off, V, succ),
+          hit: q + 1 < ids.length && ids[q + 1] === succ,
+        });
+      }
+    }
+    if (earlier) earlier.push(q);
+    else seen.set(ids[q], [q]);
+  }
+}
+
