@@ -26,6 +26,9 @@ export interface ModelManifest {
   onnx: string;
   tokenizer: string;
   weights?: string;
+  /** "weights": the engine builds the graph from the weights file (attention-only models without
+   *  LayerNorm); the ONNX file is then for other tools. Absent: the ONNX file is run. */
+  graph?: 'weights';
   architecture: Architecture;
   bos_token_id: number;
   io: {
@@ -112,6 +115,12 @@ export function validateManifest(raw: unknown, file: string): ModelManifest {
     if (typeof io![k] !== 'string') fail(`io.${k} must name the ONNX ${k.includes('_') && k !== 'head_mask' ? 'input' : 'tensor'}`);
   }
   if (io!.logsumexp !== undefined && typeof io!.logsumexp !== 'string') fail('io.logsumexp must name an ONNX output when present');
+  if (m.graph !== undefined) {
+    if (m.graph !== 'weights') fail('"graph" must be "weights" when present');
+    if (m.weights === undefined || a!.attn_only === false || a!.layer_norm === true || !['learned', 'shortformer'].includes(a!.positional as string)) {
+      fail('"graph": "weights" needs a weights file and an attention-only model without LayerNorm, with learned or shortformer positions');
+    }
+  }
   const tk = io!.top_k as Record<string, unknown> | undefined;
   if (tk !== undefined && (typeof tk !== 'object' || typeof tk.values !== 'string' || typeof tk.indices !== 'string' || !Number.isInteger(tk.k) || (tk.k as number) < 1)) {
     fail('io.top_k must be {"values", "indices", "k"} when present');
@@ -122,6 +131,7 @@ export function validateManifest(raw: unknown, file: string): ModelManifest {
     onnx: m.onnx as string,
     tokenizer: m.tokenizer as string,
     weights: m.weights as string | undefined,
+    ...(m.graph === 'weights' ? { graph: 'weights' as const } : {}),
     architecture: {
       ...(a as unknown as Architecture),
       attn_only: a!.attn_only !== false,

@@ -6,6 +6,8 @@ import { CancelledError, EngineError } from '../engine/errors';
 import { throwIfCancelled } from '../engine/cancellation';
 import type { ModelFolder } from '../engine/manifest';
 import { buildHfGraph } from '../engine/hf/build';
+import { attnOnlySpec } from '../engine/hf/families/attnOnly';
+import { readSafetensors } from '../engine/safetensors';
 import type { SerializedModel } from '../engine/onnx/graph';
 import type { HfFolder } from '../engine/hf/folder';
 import { TensorReader } from '../engine/hf/weights';
@@ -36,6 +38,16 @@ async function buildHfModel(hf: HfFolder, o: LoadOptions): Promise<SerializedMod
   }
 }
 
+/** The graph of an attention-only model whose model.json says "graph": "weights" (the bundled
+ *  model): built from weights.safetensors like a Hugging Face one; the ONNX file is not run. */
+function buildAttnOnlyModel(folder: ModelFolder, o: LoadOptions): SerializedModel {
+  o.onStage?.({ stage: 'building' });
+  const m = folder.manifest;
+  const weights = readSafetensors(folder.weightsPath!);
+  const source = { has: (n: string) => weights.has(n), get: (n: string) => weights.get(n)! };
+  return buildHfGraph(attnOnlySpec(m.architecture, m.bos_token_id), source, m.architecture.n_ctx);
+}
+
 type Meta = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 
 export class OrtModel implements InferenceBackend {
@@ -59,7 +71,7 @@ export class OrtModel implements InferenceBackend {
       };
       // onnxruntime copies the weights it is given (the in-memory external data) into its own
       // tensors: `built` goes out of scope with this block, so our float32 arrays can be freed.
-      let built = folder.hf ? await buildHfModel(folder.hf, opts) : null;
+      let built = folder.hf ? await buildHfModel(folder.hf, opts) : folder.manifest.graph === 'weights' ? buildAttnOnlyModel(folder, opts) : null;
       if (opts.cancelled?.()) throw new CancelledError();
       opts.onStage?.({ stage: 'session' });
       session = built

@@ -67,12 +67,45 @@ test('loading errors name the file and what is wrong', async () => {
   assert.throws(() => openModel(badDims), /architecture\.n_heads must be a positive integer/);
   const smallVocab = copyModel((d) => editManifest(d, (m) => (m.architecture.d_vocab = 100)));
   assert.throws(() => openModel(smallVocab), /tokenizer\.json: has 2048 tokens but the model's vocabulary \(d_vocab\) is 100|bos_token_id/);
-  const corruptOnnx = copyModel((d) => fs.writeFileSync(path.join(d, 'model.onnx'), 'not an onnx file'));
+  // The ONNX file is run when model.json does not ask for the graph built from the weights.
+  const onnxModel = (edit: (dir: string) => void) => copyModel((d) => {
+    editManifest(d, (m) => delete m.graph);
+    edit(d);
+  });
+  const corruptOnnx = onnxModel((d) => fs.writeFileSync(path.join(d, 'model.onnx'), 'not an onnx file'));
   await assert.rejects(OrtModel.load(readModelFolder(corruptOnnx)), /model\.onnx: onnxruntime cannot load it/);
-  const wrongIo = copyModel((d) => editManifest(d, (m) => (m.io.head_mask = 'mask')));
+  const wrongIo = onnxModel((d) => editManifest(d, (m) => (m.io.head_mask = 'mask')));
   await assert.rejects(OrtModel.load(readModelFolder(wrongIo)), /model\.onnx: has no input named "mask"/);
-  const wrongHeads = copyModel((d) => editManifest(d, (m) => (m.architecture.n_heads = 4)));
+  const wrongHeads = onnxModel((d) => editManifest(d, (m) => (m.architecture.n_heads = 4)));
   await assert.rejects(OrtModel.load(readModelFolder(wrongHeads)), /input "head_mask" dimension 1 is 8, the manifest says 4/);
-  const wrongVocab = copyModel((d) => editManifest(d, (m) => (m.architecture.d_vocab = 4096)));
+  const wrongVocab = onnxModel((d) => editManifest(d, (m) => (m.architecture.d_vocab = 4096)));
   await assert.rejects(OrtModel.load(readModelFolder(wrongVocab)), /output "logits" dimension 2 is 2048, the manifest says 4096/);
 });
+
+test('"graph": "weights": the graph built from weights.safetensors gives the ONNX file\'s numbers, and bad weights a clear error', async () => {
+  const fromOnnx = copyModel((d) => editManifest(d, (m) => delete m.graph));
+  const built = await OrtModel.load(readModelFolder(MODEL_DIR));
+  const onnx = await OrtModel.load(readModelFolder(fromOnnx));
+  try {
+    const ids = Int32Array.from({ length: 2 * 300 }, (_, i) => (i % 300 === 0 ? 0 : (i * 7919) % 2048));
+    const mask = new Float32Array(16).fill(1);
+    mask[9] = 0;
+    for (const headMask of [undefined, mask]) {
+      const a = await built.forward({ ids, batch: 2, seq: 300, headMask, wantAttentions: true });
+      const b = await onnx.forward({ ids, batch: 2, seq: 300, headMask, wantAttentions: true });
+      let dl = 0, da = 0;
+      a.logits.forEach((v, i) => (dl = Math.max(dl, Math.abs(v - b.logits[i]))));
+      a.attentions!.forEach((v, i) => (da = Math.max(da, Math.abs(v - b.attentions![i]))));
+      console.log(`# built vs ONNX file${headMask ? ' (L1H1 masked)' : ''}: max |logits diff| ${dl.toExponential(2)}, max |attention diff| ${da.toExponential(2)}`);
+      assert.ok(dl < 1e-4 && da < 1e-5, `${dl} ${da}`);
+    }
+  } finally {
+    await built.dispose();
+    await onnx.dispose();
+  }
+  assert.throws(() => readModelFolder(copyModel((d) => editManifest(d, (m) => (m.graph = 'onnx')))), /"graph" must be "weights" when present/);
+  assert.throws(() => readModelFolder(copyModel((d) => editManifest(d, (m) => (m.architecture.layer_norm = true)))), /"graph": "weights" needs a weights file and an attention-only model/);
+  const wrongShape = copyModel((d) => editManifest(d, (m) => (m.architecture.d_head = 8)));
+  await assert.rejects(OrtModel.load(readModelFolder(wrongShape)), /tensor "blocks\.0\.attn\.W_Q" has shape \[8,128,16\], model\.json implies \[8,128,8\]/);
+});
+

@@ -29,6 +29,8 @@ export interface LayerContext {
   localRope: RopeTables | null;
   /** [1, H, 1, 1]: this layer's row of head_mask. */
   maskRow: string;
+  /** [T]: the positions 0..T-1 (Shortformer models add their embeddings to queries and keys). */
+  positions: string;
 }
 
 const MIN_F32 = -3.4028234663852886e38;
@@ -47,7 +49,7 @@ export class Blocks {
     if (!this.weights.has(name)) throw new EngineError(`the weights have no tensor "${name}" (expected in a ${this.s.modelType} model)`);
     const t = this.weights.get(name);
     if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
-      throw new EngineError(`tensor "${name}" has shape [${t.shape}], config.json implies [${shape}]`);
+      throw new EngineError(`tensor "${name}" has shape [${t.shape}], ${this.s.family === 'attn_only' ? 'model.json' : 'config.json'} implies [${shape}]`);
     }
     return t;
   }

@@ -31,7 +31,7 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number):
     : g.op('Cast', [g.op('Trilu', [lower, g.ints([-(spec.slidingWindow - 1)], [])], { upper: 1 })], { to: 9 });
   const rope = spec.rope;
   const ctx: Omit<LayerContext, 'maskRow'> = {
-    causal, sliding,
+    causal, sliding, positions,
     rope: rope ? ropeTables(g, 'rope', rope.global, spec.dHead, rope.dims, positions, nCtx) : null,
     localRope: rope?.local ? ropeTables(g, 'rope_local', rope.local, spec.dHead, rope.dims, positions, nCtx) : null,
   };

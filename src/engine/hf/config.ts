@@ -14,7 +14,7 @@ export function parseHfConfig(raw: unknown, file: string): HfSpec {
   const type = r.modelType;
   if (!Object.hasOwn(SUPPORTED, type)) {
     const hint = type === 'gemma3' ? ' (the multimodal Gemma 3 checkpoints; the text-only ones, such as gemma-3-1b, have model_type "gemma3_text")' : '';
-    const list = FAMILIES.map((f) => `${f.label} (${f.modelTypes.join(', ')})`).join(', ');
+    const list = FAMILIES.filter((f) => f.modelTypes.length).map((f) => `${f.label} (${f.modelTypes.join(', ')})`).join(', ');
     r.fail(`model_type ${quoted(r.c.model_type ?? null)} is not supported${hint}; Induction Lens builds ${list}`);
   }
   return SUPPORTED[type].parse(r);

@@ -3,7 +3,7 @@
 // `transformers` configuration classes.
 import type { RopeSpec } from './ropeScaling';
 
-export type HfFamily = 'gpt2' | 'gpt_neox' | 'llama' | 'qwen3' | 'gemma' | 'phi3' | 'olmo2';
+export type HfFamily = 'gpt2' | 'gpt_neox' | 'llama' | 'qwen3' | 'gemma' | 'phi3' | 'olmo2' | 'attn_only';
 export type Activation = 'gelu' | 'gelu_new' | 'relu' | 'silu';
 /** Full causal attention, or attention limited to the last `slidingWindow` positions. */
 export type LayerType = 'full' | 'sliding';

@@ -30,8 +30,8 @@ export interface Family {
   layer(b: Blocks, l: number, h: string, ctx: LayerContext): { h: string; pattern: string };
   /** The final norm. */
   final(b: Blocks, h: string): string;
-  /** The unembedding [V, d] used transposed. */
-  unembed(b: Blocks): Operand;
+  /** The unembedding: [V, d] used transposed, or a weight [d, V] used as is. */
+  unembed(b: Blocks): Operand | string;
 }
 
 /** Collects expected tensors. */
