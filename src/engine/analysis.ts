@@ -45,6 +45,9 @@ export interface AnalysisWindow {
   /** Taken from the previous analysis (windowReuse.ts): its ablation gains for the own tokens,
    *  when it had them; computeAblation uses them instead of running the window. */
   reusedGain?: (number | null)[];
+  /** [seq, d_model]: the residual stream entering the first layer the ablation masks more than
+   *  the analysis did (ablationStart); computeAblation runs the layers from there on, then drops it. */
+  resid?: Float32Array;
 }
 
 export interface ModelDims {
@@ -205,6 +208,7 @@ export async function analyze(
   const headMask = opts.headMask ?? null;
   const keepAttn = opts.keepAttentions !== false;
   const previous = reusable({ previous: opts.previous, dims, inductionHeads, headMask, topK: k, keepAttentions: keepAttn });
+  const residAt = ablationStart(dims, inductionHeads, headMask) || undefined;
   for (const w of planWindows(N, dims.nCtx, bosPrefix(dims))) {
     throwIfCancelled(opts.token);
     const same = previous ? sameWindow(previous, w, tokens.ids) : undefined;
@@ -213,11 +217,11 @@ export async function analyze(
       continue;
     }
     const ids = windowIds(dims, tokens.ids, w);
-    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true, token: opts.token });
+    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true, residAt, token: opts.token });
     throwIfCancelled(opts.token);
     scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
     findEvents(tokens.ids, w, out, dims, inductionHeads, events);
-    windows.push({ ...w, attentions: keepAttn ? out.attentions : null });
+    windows.push({ ...w, attentions: keepAttn ? out.attentions : null, ...(out.resid ? { resid: out.resid } : {}) });
   }
   events.sort((a, b) => a.query - b.query);
   return {
@@ -226,7 +230,15 @@ export async function analyze(
   };
 }
 
-/** Runs the text again with the induction heads masked (on top of any user mask). */
+/** The first layer whose heads the ablation masks and the analysis (with `headMask`) did not:
+ *  everything before it is unchanged, so the ablation pass can start there. 0 when none. */
+export function ablationStart(dims: Pick<ModelDims, 'nHeads'>, inductionHeads: HeadRef[], headMask: Float32Array | null): number {
+  const added = inductionHeads.filter((h) => !headMask || headMask[h.layer * dims.nHeads + h.head] !== 0);
+  return added.length ? Math.min(...added.map((h) => h.layer)) : 0;
+}
+
+/** Runs the text again with the induction heads masked (on top of any user mask), from the first
+ *  layer that changes when the analysis kept the residual stream entering it. */
 export async function computeAblation(a: Analysis, backend: InferenceBackend, baseMask?: Float32Array, token?: CancellationToken): Promise<(number | null)[]> {
   const { nLayers, nHeads } = a.dims;
   const mask = baseMask ? Float32Array.from(baseMask) : new Float32Array(nLayers * nHeads).fill(1);
@@ -243,11 +255,16 @@ export async function computeAblation(a: Analysis, backend: InferenceBackend, ba
       continue;
     }
     const ids = windowIds(a.dims, a.tokens.ids, w);
-    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false, token });
+    const start = same ? ablationStart(a.dims, a.inductionHeads, a.headMask ?? null) : 0;
+    const from = w.resid && start > 0 ? { layer: start, resid: w.resid } : undefined;
+    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: mask, wantAttentions: false, from, token });
     scoreWindow(a.tokens.ids, w, out, a.dims, 0, ablated, null);
   }
   throwIfCancelled(token);
-  for (const w of a.windows) delete w.reusedGain;
+  for (const w of a.windows) {
+    delete w.reusedGain;
+    delete w.resid;
+  }
   const gain = ablated.map((v, i) => (kept.has(i) ? kept.get(i)! : v === null || a.loss[i] === null ? null : v - (a.loss[i])));
   a.ablationGain = gain;
   return gain;

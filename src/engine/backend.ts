@@ -11,6 +11,12 @@ export interface ForwardRequest {
   /** [n_layers, n_heads], 1 = on, 0 = ablated; all ones when absent. */
   headMask?: Float32Array;
   wantAttentions: boolean;
+  /** Also return the residual stream entering this layer (1 ≤ layer < n_layers), when the model's
+   *  graph is built by the engine (absent from the result otherwise). */
+  residAt?: number;
+  /** Start at this layer from this residual stream [batch, seq, d_model] instead of the token
+   *  embeddings (exact: the layers before it are what produced it); `ids` still gives the shape. */
+  from?: { layer: number; resid: Float32Array };
   /** Cancels the pass (a backend in another thread is told; one in process checks before it runs). */
   token?: CancellationToken;
 }
@@ -26,6 +32,8 @@ export interface ForwardResult {
   logsumexp?: Float32Array;
   /** [batch, seq, k] largest logits and their ids, when the model provides them. */
   topK?: { k: number; values: Float32Array; ids: Int32Array };
+  /** [batch, seq, d_model]: the residual stream entering layer `residAt`, when asked and available. */
+  resid?: Float32Array;
 }
 
 /** Anything that runs the forward pass: the in-process ORT model, the worker client, a test fake. */

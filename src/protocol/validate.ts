@@ -106,6 +106,7 @@ export interface ResultExpectation {
   dVocab: number;
   nLayers: number;
   nHeads: number;
+  dModel: number;
   wantAttentions: boolean;
 }
 
@@ -129,6 +130,7 @@ function resultSizes(m: ResultFields, e: ResultExpectation): string | null {
   const attnDims = `${e.batch}×${e.nLayers}×${e.nHeads}×${e.seq}×${e.seq} = ${nAttn}`;
   if (e.wantAttentions && m.attentions === null) return `attentions: expected a Float32Array of ${attnDims} values (attentions were requested), got null`;
   if (m.attentions !== null && m.attentions.length !== nAttn) return `attentions: expected ${attnDims} values, got ${m.attentions.length}`;
+  if (m.resid && m.resid.length !== rows * e.dModel) return `resid: expected ${e.batch}×${e.seq}×${e.dModel} = ${rows * e.dModel} values, got ${m.resid.length}`;
   if (m.logsumexp && m.logsumexp.length !== rows) return `logsumexp: expected ${e.batch}×${e.seq} = ${rows} values, got ${m.logsumexp.length}`;
   if (m.topK) {
     const { k, values, ids } = m.topK;
@@ -148,7 +150,7 @@ const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
   progress: obj({ requestId, stage: literal('reading', 'building', 'session'), done: optional(num(0)), total: optional(num(0)) }),
   opened: obj({ requestId, parts: obj({ folder: opaqueObject, tokenizerJson: opaqueObject, hash: str(200) }) }),
   inspected: obj({ requestId, summary: obj({ id: str(1000), nLayers: int(1, 4096), nHeads: int(1, 4096), nCtx: int(1, 1 << 24), kind: str(1000) }) }),
-  loaded: obj({ requestId, loadMs: num(0), dims: obj({ nLayers: int(1, 4096), nHeads: int(1, 4096), dVocab: int(1, 1 << 24) }) }),
+  loaded: obj({ requestId, loadMs: num(0), dims: obj({ nLayers: int(1, 4096), nHeads: int(1, 4096), dVocab: int(1, 1 << 24), dModel: int(1, 1 << 20) }) }),
   result: refine(
     obj({
       requestId,
@@ -156,6 +158,7 @@ const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
       attentions: nullable(f32()),
       logsumexp: optional(f32()),
       topK: optional(obj({ k: int(1, MAX_INT32), values: f32(), ids: i32() })),
+      resid: optional(f32()),
       runMs: num(0),
     }),
     (m, expect: ResultExpectation | undefined) => resultShape(m) ?? (expect ? resultSizes(m, expect) : null),
@@ -194,6 +197,8 @@ const TO_WORKER = oneOf<ToWorker, undefined>({
       seq: int(1, MAX_SEQ),
       headMask: optional(f32()),
       wantAttentions: bool,
+      residAt: optional(int(1, 4096)),
+      from: optional(obj({ layer: int(1, 4096), resid: f32() })),
     }),
     (m) => (m.ids.length === m.batch * m.seq ? null : `ids: expected ${m.batch}×${m.seq} = ${m.batch * m.seq} values, got ${m.ids.length}`),
   ),

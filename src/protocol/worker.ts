@@ -37,6 +37,10 @@ export type ToWorker =
       seq: number;
       headMask?: Float32Array; // [n_layers, n_heads]
       wantAttentions: boolean;
+      /** Also return the residual stream entering this layer (ForwardRequest.residAt). */
+      residAt?: number;
+      /** Start at this layer from this residual stream [batch, seq, d_model] (ForwardRequest.from). */
+      from?: { layer: number; resid: Float32Array };
     }
   | { type: 'unload'; requestId: number; modelDir: string; stamp?: string }
   | { type: 'circuits'; requestId: number; modelDir: string; previousHead: HeadRef; inductionHead: HeadRef }
@@ -50,7 +54,7 @@ export type FromWorker =
   | { type: 'progress'; requestId: number; stage: 'reading' | 'building' | 'session'; done?: number; total?: number }
   | { type: 'opened'; requestId: number; parts: WorkerModelParts }
   | { type: 'inspected'; requestId: number; summary: WorkerModelSummary }
-  | { type: 'loaded'; requestId: number; loadMs: number; dims: { nLayers: number; nHeads: number; dVocab: number } }
+  | { type: 'loaded'; requestId: number; loadMs: number; dims: { nLayers: number; nHeads: number; dVocab: number; dModel: number } }
   | {
       type: 'result';
       requestId: number;
@@ -58,6 +62,7 @@ export type FromWorker =
       attentions: Float32Array | null; // [batch, n_layers, n_heads, seq, seq]
       logsumexp?: Float32Array; // [batch, seq]
       topK?: { k: number; values: Float32Array; ids: Int32Array }; // [batch, seq, k]
+      resid?: Float32Array; // [batch, seq, d_model], when residAt was asked and the graph has it
       runMs: number;
     }
   | { type: 'circuits'; requestId: number; circuits: PanelCircuits }

@@ -1,11 +1,13 @@
 // The onnxruntime-node session of one model folder, checked against its manifest. Used inside the
 // inference worker and, in process, by the CLI and the tests.
+import * as os from 'os';
 import * as ort from 'onnxruntime-node';
 import type { ForwardRequest, ForwardResult, InferenceBackend } from '../engine/backend';
 import { CancelledError, EngineError } from '../engine/errors';
 import { throwIfCancelled } from '../engine/cancellation';
 import type { ModelFolder } from '../engine/manifest';
 import { buildHfGraph } from '../engine/hf/build';
+import { IO, residOutput } from '../engine/hf/io';
 import { attnOnlySpec } from '../engine/hf/families/attnOnly';
 import { readSafetensors } from '../engine/safetensors';
 import type { SerializedModel } from '../engine/onnx/graph';
@@ -24,15 +26,16 @@ export interface LoadOptions {
 }
 
 /** The graph of a Hugging Face folder, built from its weights (float32, held outside the
- *  protobuf); the file buffers are released as soon as the graph holds its float32 copies. */
-async function buildHfModel(hf: HfFolder, o: LoadOptions): Promise<SerializedModel> {
+ *  protobuf); the file buffers are released as soon as the graph holds its float32 copies.
+ *  `startLayer` > 0: the graph of the layers from there on (buildHfGraph). */
+async function buildHfModel(hf: HfFolder, o: LoadOptions, startLayer = 0): Promise<SerializedModel> {
   const reader = new TensorReader(hf.weights);
   const cancelled = o.cancelled ?? (() => false);
   try {
     await reader.preload((done, total) => o.onStage?.({ stage: 'reading', done, total }), cancelled);
     if (cancelled()) throw new CancelledError();
     o.onStage?.({ stage: 'building' });
-    return buildHfGraph(hf.spec, reader, hf.nCtx);
+    return buildHfGraph(hf.spec, reader, hf.nCtx, startLayer);
   } finally {
     reader.release();
   }
@@ -40,31 +43,42 @@ async function buildHfModel(hf: HfFolder, o: LoadOptions): Promise<SerializedMod
 
 /** The graph of an attention-only model whose model.json says "graph": "weights" (the bundled
  *  model): built from weights.safetensors like a Hugging Face one; the ONNX file is not run. */
-function buildAttnOnlyModel(folder: ModelFolder, o: LoadOptions): SerializedModel {
+function buildAttnOnlyModel(folder: ModelFolder, o: LoadOptions, startLayer = 0): SerializedModel {
   o.onStage?.({ stage: 'building' });
   const m = folder.manifest;
   const weights = readSafetensors(folder.weightsPath!);
   const source = { has: (n: string) => weights.has(n), get: (n: string) => weights.get(n)! };
-  return buildHfGraph(attnOnlySpec(m.architecture, m.bos_token_id), source, m.architecture.n_ctx);
+  return buildHfGraph(attnOnlySpec(m.architecture, m.bos_token_id), source, m.architecture.n_ctx, startLayer);
 }
+
+/** Whether the engine builds this folder's graph (it then has resid outputs and suffix graphs). */
+const builtByEngine = (folder: ModelFolder) => !!folder.hf || folder.manifest.graph === 'weights';
+
+/** The share of the machine's memory a graph of the later layers may bring the process to. */
+const SUFFIX_MEMORY_SHARE = 0.6;
 
 type Meta = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 
 export class OrtModel implements InferenceBackend {
+  /** Sessions of the graphs that start at a later layer, made on first use (ablation passes). */
+  private readonly suffixes = new Map<number, Promise<ort.InferenceSession | null>>();
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly folder: ModelFolder,
+    private readonly options: ort.InferenceSession.SessionOptions,
   ) {}
 
   static async load(folder: ModelFolder, opts: LoadOptions = {}): Promise<OrtModel> {
     const { threads } = opts;
     let session: ort.InferenceSession;
+    let options: ort.InferenceSession.SessionOptions;
     try {
       // For built Hugging Face graphs 'extended' matches 'all' in speed (GPT-2 small shape, 512
       // tokens: 946 vs 904 ms) but creates the session in 0.9 s instead of 3.6 s.
       // No pre-packed copies of the weights: measured on the GPT-2 small shape, they cost 120 MB
       // of memory after load and 0.3 s of session creation, and the forward pass is as fast.
-      const options: ort.InferenceSession.SessionOptions = {
+      options = {
         graphOptimizationLevel: folder.hf ? 'extended' : 'all',
         ...(folder.hf ? { extra: { session: { disable_prepacking: '1' } } } : {}),
         ...(threads ? { intraOpNumThreads: threads } : {}),
@@ -93,7 +107,31 @@ export class OrtModel implements InferenceBackend {
       await session.release(); // cancelled while the session was created: free it at once
       throw new CancelledError();
     }
-    return new OrtModel(session, folder);
+    return new OrtModel(session, folder, options);
+  }
+
+  /**
+   * The session of the layers from `layer` on, or null when this model cannot have one (an ONNX
+   * file) or the machine lacks the memory for a second copy of those weights: the caller then
+   * runs the whole model.
+   */
+  private suffix(layer: number): Promise<ort.InferenceSession | null> {
+    let s = this.suffixes.get(layer);
+    if (!s) {
+      s = (async () => {
+        const f = this.folder;
+        if (!builtByEngine(f)) return null;
+        const L = f.manifest.architecture.n_layers;
+        const params = f.hf ? f.hf.weights.parameterCount : 0;
+        // The suffix's float32 weights (at most those of the whole model) and the build's peak.
+        if (process.memoryUsage().rss + 2.5 * 4 * params * ((L - layer) / L + 0.2) > SUFFIX_MEMORY_SHARE * os.totalmem()) return null;
+        const built = f.hf ? await buildHfModel(f.hf, {}, layer) : buildAttnOnlyModel(f, {}, layer);
+        return ort.InferenceSession.create(built.model, { ...this.options, externalData: built.externalData });
+      })();
+      s.catch(() => this.suffixes.delete(layer));
+      this.suffixes.set(layer, s);
+    }
+    return s;
   }
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
@@ -101,19 +139,29 @@ export class OrtModel implements InferenceBackend {
     const m = this.folder.manifest;
     const { n_layers: L, n_heads: H, d_vocab: V, n_ctx } = m.architecture;
     if (req.seq > n_ctx) throw new EngineError(`sequence of ${req.seq} tokens is longer than the model's context (${n_ctx})`);
-    const ids = new BigInt64Array(req.ids.length);
-    for (let i = 0; i < ids.length; i++) ids[i] = BigInt(req.ids[i]);
     const mask = req.headMask ?? new Float32Array(L * H).fill(1);
-    const feeds: Record<string, ort.Tensor> = {
-      [m.io.input_ids]: new ort.Tensor('int64', ids, [req.batch, req.seq]),
-      [m.io.head_mask]: new ort.Tensor('float32', mask, [L, H]),
-    };
+    const d = m.architecture.d_model;
+    // Starting at a later layer: its own graph, fed the residual stream entering it.
+    const from = req.from && !req.wantAttentions ? await this.suffix(req.from.layer) : null;
+    if (req.from && from && req.from.resid.length !== req.batch * req.seq * d) {
+      throw new EngineError(`resid: expected ${req.batch}×${req.seq}×${d} values, got ${req.from.resid.length}`);
+    }
+    const feeds: Record<string, ort.Tensor> = { [m.io.head_mask]: new ort.Tensor('float32', mask, [L, H]) };
+    if (from) feeds[IO.resid_in] = new ort.Tensor('float32', req.from!.resid, [req.batch, req.seq, d]);
+    else {
+      const ids = new BigInt64Array(req.ids.length);
+      for (let i = 0; i < ids.length; i++) ids[i] = BigInt(req.ids[i]);
+      feeds[m.io.input_ids] = new ort.Tensor('int64', ids, [req.batch, req.seq]);
+    }
+    const session = from ?? this.session;
     // The attentions are large (L*H*seq^2 floats): fetch them only when asked.
     const fetches = req.wantAttentions ? [m.io.logits, m.io.attentions] : [m.io.logits];
+    const residAt = !from && builtByEngine(this.folder) && req.residAt && req.residAt > 0 && req.residAt < L ? req.residAt : 0;
+    if (residAt) fetches.push(residOutput(residAt));
     // Small optional outputs that save the engine a pass over the logits.
     if (m.io.logsumexp) fetches.push(m.io.logsumexp);
     if (m.io.top_k) fetches.push(m.io.top_k.values, m.io.top_k.indices);
-    const out = await this.session.run(feeds, fetches);
+    const out = await session.run(feeds, fetches);
     const logits = out[m.io.logits];
     const expectLogits = [req.batch, req.seq, V];
     if (!sameDims(logits.dims, expectLogits)) {
@@ -129,6 +177,7 @@ export class OrtModel implements InferenceBackend {
       attentions = a.data as Float32Array;
     }
     const result: ForwardResult = { batch: req.batch, seq: req.seq, logits: logits.data as Float32Array, attentions };
+    if (residAt) result.resid = out[residOutput(residAt)].data as Float32Array;
     if (m.io.logsumexp) result.logsumexp = out[m.io.logsumexp].data as Float32Array;
     if (m.io.top_k) {
       const idx = out[m.io.top_k.indices].data as BigInt64Array;
@@ -138,6 +187,9 @@ export class OrtModel implements InferenceBackend {
   }
 
   async dispose(): Promise<void> {
+    const suffixes = await Promise.all([...this.suffixes.values()].map((s) => s.catch(() => null)));
+    this.suffixes.clear();
+    for (const s of suffixes) await s?.release();
     await this.session.release();
   }
 }

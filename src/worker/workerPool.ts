@@ -156,22 +156,27 @@ export class WorkerBackend implements InferenceBackend {
   constructor(
     private readonly pool: WorkerPool,
     readonly modelDir: string,
-    private readonly dims: { nLayers: number; nHeads: number; dVocab: number },
+    private readonly dims: { nLayers: number; nHeads: number; dVocab: number; dModel: number },
     readonly stamp?: string,
   ) {}
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
     const ids = Int32Array.from(req.ids);
     const headMask = req.headMask ? Float32Array.from(req.headMask) : undefined;
-    const transfer = [ids.buffer, ...(headMask ? [headMask.buffer] : [])];
+    // Copied, then transferred: the caller keeps its residual stream.
+    const from = req.from ? { layer: req.from.layer, resid: Float32Array.from(req.from.resid) } : undefined;
+    const transfer = [ids.buffer, ...(headMask ? [headMask.buffer] : []), ...(from ? [from.resid.buffer] : [])];
     const m = await this.pool.request(
-      { type: 'forward', modelDir: this.modelDir, stamp: this.stamp, ids, batch: req.batch, seq: req.seq, headMask, wantAttentions: req.wantAttentions },
+      {
+        type: 'forward', modelDir: this.modelDir, stamp: this.stamp, ids, batch: req.batch, seq: req.seq, headMask,
+        wantAttentions: req.wantAttentions, residAt: req.residAt, from,
+      },
       transfer,
       { batch: req.batch, seq: req.seq, wantAttentions: req.wantAttentions, ...this.dims },
       req.token,
     );
     if (m.type !== 'result') throw new EngineError(`unexpected worker reply ${m.type}`);
-    return { batch: req.batch, seq: req.seq, logits: m.logits, attentions: m.attentions, logsumexp: m.logsumexp, topK: m.topK };
+    return { batch: req.batch, seq: req.seq, logits: m.logits, attentions: m.attentions, logsumexp: m.logsumexp, topK: m.topK, resid: m.resid };
   }
 
   async dispose(): Promise<void> {

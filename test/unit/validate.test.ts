@@ -180,7 +180,7 @@ test('panel → host: a hostile Proxy is reported, not thrown', () => {
 
 // ---- Worker → host -----------------------------------------------------------------------------
 
-const EXPECT: ResultExpectation = { batch: 2, seq: 3, dVocab: 5, nLayers: 2, nHeads: 2, wantAttentions: true };
+const EXPECT: ResultExpectation = { batch: 2, seq: 3, dVocab: 5, nLayers: 2, nHeads: 2, dModel: 4, wantAttentions: true };
 const N_LOGITS = 2 * 3 * 5;
 const N_ATTN = 2 * 2 * 2 * 3 * 3;
 
@@ -208,7 +208,7 @@ function circuits(): PanelCircuits {
 }
 
 const VALID_FROM_WORKER: [string, FromWorker, ResultExpectation?][] = [
-  ['loaded', { type: 'loaded', requestId: 1, loadMs: 120.5, dims: { nLayers: 2, nHeads: 8, dVocab: 2048 } }],
+  ['loaded', { type: 'loaded', requestId: 1, loadMs: 120.5, dims: { nLayers: 2, nHeads: 8, dVocab: 2048, dModel: 128 } }],
   ['result with everything', result() as FromWorker, EXPECT],
   ['result without the optional fields', { type: 'result', requestId: 2, logits: new Float32Array(N_LOGITS), attentions: null, runMs: 0 }, { ...EXPECT, wantAttentions: false }],
   ['result without expected sizes', result({ logits: new Float32Array(1), attentions: null, logsumexp: new Float32Array(1) }) as FromWorker],

@@ -5,17 +5,24 @@
 import { Graph, type SerializedModel } from '../onnx/graph';
 import { Blocks, type LayerContext, type WeightSource } from './blocks';
 import { familyOf } from './families';
-import { IO, TOP_K } from './io';
+import { IO, residOutput, TOP_K } from './io';
 import { ropeTables } from './rotary';
 import type { HfSpec } from './spec';
 
 export type { WeightSource };
 
-/** The model's graph and its weights; `nCtx` bounds the positions the rotary tables cover. */
-export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number): SerializedModel {
+/**
+ * The model's graph and its weights; `nCtx` bounds the positions the rotary tables cover. The full
+ * graph also outputs the residual stream entering each layer after the first (residOutput). With
+ * `startLayer` s > 0 it is the graph of layers s.. only: it takes that residual stream (input
+ * resid_in [B, T, d]) instead of token ids and has no attentions output (the ablation pass).
+ */
+export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, startLayer = 0): SerializedModel {
   const g = new Graph();
   const family = familyOf(spec.family);
-  const ids = g.input(IO.input_ids, 'int64', ['batch', 'seq']);             // [B, T]
+  const ids = startLayer > 0
+    ? g.input(IO.resid_in, 'float32', ['batch', 'seq', spec.dModel])      // [B, T, d]
+    : g.input(IO.input_ids, 'int64', ['batch', 'seq']);                    // [B, T]
   const bt = g.op('Slice', [g.op('Shape', [ids]), g.ints([0]), g.ints([2])]); // [2] = (B, T)
   const b = new Blocks(g, spec, weights, bt);
   const { nLayers: L, nHeads: H } = spec;
@@ -36,9 +43,10 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number):
     localRope: rope?.local ? ropeTables(g, 'rope_local', rope.local, spec.dHead, rope.dims, positions, nCtx) : null,
   };
 
-  let h = family.embed(b, ids, positions);                                 // [B, T, d]
+  let h = startLayer > 0 ? ids : family.embed(b, ids, positions);        // [B, T, d]
   const patterns: string[] = [];
-  for (let l = 0; l < L; l++) {
+  for (let l = startLayer; l < L; l++) {
+    if (l > 0 && startLayer === 0) g.output(h, residOutput(l), 'float32', ['batch', 'seq', spec.dModel]);
     const maskRow = g.op('Reshape', [g.op('Gather', [headMask, g.ints([l], [])]), g.ints([1, H, 1, 1])]); // [1, H, 1, 1]
     const out = family.layer(b, l, h, { ...ctx, maskRow });
     h = out.h;
@@ -47,7 +55,7 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number):
   let logits = b.affine(family.final(b, h), family.unembed(b), null);     // [B, T, V]
   if (spec.finalSoftcap !== null) logits = b.softcap(logits, spec.finalSoftcap);
   g.output(logits, IO.logits, 'float32', ['batch', 'seq', spec.vocab]);
-  g.output(g.op('Concat', patterns, { axis: 1 }), IO.attentions, 'float32', ['batch', L, H, 'seq', 'seq']);
+  if (startLayer === 0) g.output(g.op('Concat', patterns, { axis: 1 }), IO.attentions, 'float32', ['batch', L, H, 'seq', 'seq']);
   g.output(g.op('ReduceLogSumExp', [logits], { axes: [-1], keepdims: 0 }), IO.logsumexp, 'float32', ['batch', 'seq']);
   g.opN('TopK', [logits, g.ints([TOP_K])], 2, { axis: -1 }, [IO.top_k.values, IO.top_k.indices]);
   g.output(IO.top_k.values, IO.top_k.values, 'float32', ['batch', 'seq', TOP_K]);
