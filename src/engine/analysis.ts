@@ -6,7 +6,7 @@ import { EngineError } from './errors';
 import type { InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
 import { copyWindow, reusable, sameWindow } from './windowReuse';
-import { findEvents, scoreWindow } from './windowScores';
+import { attentionReader, findEvents, repeatedRows, scoreWindow } from './windowScores';
 import type { TextTokenizer, TokenizedText } from './tokenizer';
 
 import type { HeadRef } from '../protocol/headRef';
@@ -48,6 +48,9 @@ export interface AnalysisWindow {
   /** [seq, d_model]: the residual stream entering the first layer the ablation masks more than
    *  the analysis did (ablationStart); computeAblation runs the layers from there on, then drops it. */
   resid?: Float32Array;
+  /** [n_layers, n_heads, seq]: each position's attention to the one before, kept instead of the
+   *  attentions (keepAttentions false) for the panel's previous-token scores. */
+  prevAttn?: Float32Array;
 }
 
 export interface ModelDims {
@@ -81,6 +84,9 @@ export interface Analysis {
    *  position: what a later analysis must share to reuse its windows. */
   headMask?: Float32Array | null;
   topK?: number;
+  /** Without kept attentions: every head's attention from each event's query to its source
+   *  ([n_layers * n_heads], by query), for the panel's induction scores on the text. */
+  eventAttention?: Map<number, Float32Array>;
   /** Characters of the text covered by the analyzed tokens (less than its length when cut). */
   analyzedLength: number;
   /** Why the text was cut, if it was: the token limit, or the memory the attention patterns of
@@ -93,11 +99,16 @@ export interface AnalyzeOptions {
   inductionThreshold?: number;
   /** Predictions kept per position (default 5). */
   topK?: number;
+  /** Without kept attentions: every head's attention from each event's query to its source
+   *  ([n_layers * n_heads], by query), for the panel's induction scores on the text. */
+  eventAttention?: Map<number, Float32Array>;
   /** [n_layers, n_heads] mask applied to every forward pass (ablation chosen by the user). */
   headMask?: Float32Array;
   /** Cancels the analysis: checked between windows and passed to every forward pass. */
   token?: CancellationToken;
-  /** Keep attention tensors of every window (needed for hovers and the panel; default true). */
+  /** Keep attention tensors of every window (default true). False: only the attention rows the
+   *  analysis needs are fetched (attention on demand), and the panel asks for a head's pattern
+   *  when it shows one (patternOnDemand.ts). */
   keepAttentions?: boolean;
   /** Analyze at most this many tokens; the rest of the text is left out (see analyzedLength). */
   maxTokens?: number;
@@ -209,24 +220,26 @@ export async function analyze(
   const keepAttn = opts.keepAttentions !== false;
   const previous = reusable({ previous: opts.previous, dims, inductionHeads, headMask, topK: k, keepAttentions: keepAttn });
   const residAt = ablationStart(dims, inductionHeads, headMask) || undefined;
+  const eventAttention = keepAttn ? undefined : new Map<number, Float32Array>();
   for (const w of planWindows(N, dims.nCtx, bosPrefix(dims))) {
     throwIfCancelled(opts.token);
     const same = previous ? sameWindow(previous, w, tokens.ids) : undefined;
     if (same) {
-      windows.push(copyWindow(previous!, same, loss, predictions, events));
+      windows.push(copyWindow(previous!, same, loss, predictions, events, eventAttention));
       continue;
     }
     const ids = windowIds(dims, tokens.ids, w);
-    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: true, residAt, token: opts.token });
+    const rows = keepAttn ? undefined : repeatedRows(tokens.ids, w, dims);
+    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: keepAttn, residAt, rows, token: opts.token });
     throwIfCancelled(opts.token);
     scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
-    findEvents(tokens.ids, w, out, dims, inductionHeads, events);
-    windows.push({ ...w, attentions: keepAttn ? out.attentions : null, ...(out.resid ? { resid: out.resid } : {}) });
+    findEvents(tokens.ids, w, out, dims, inductionHeads, events, attentionReader(out, dims, w, rows), eventAttention);
+    windows.push({ ...w, attentions: keepAttn ? out.attentions : null, ...(out.resid ? { resid: out.resid } : {}), ...(out.prevAttn ? { prevAttn: out.prevAttn } : {}) });
   }
   events.sort((a, b) => a.query - b.query);
   return {
     dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, headMask, topK: k,
-    analyzedLength: tokens.ends[N - 1], cutBy,
+    analyzedLength: tokens.ends[N - 1], cutBy, ...(eventAttention ? { eventAttention } : {}),
   };
 }
 

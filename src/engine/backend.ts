@@ -17,6 +17,9 @@ export interface ForwardRequest {
   /** Start at this layer from this residual stream [batch, seq, d_model] instead of the token
    *  embeddings (exact: the layers before it are what produced it); `ids` still gives the shape. */
   from?: { layer: number; resid: Float32Array };
+  /** Attention on demand (batch 1): the model positions whose attention rows to return for every
+   *  head (attnRows), with every position's attention to the one before (prevAttn). */
+  rows?: Int32Array;
   /** Cancels the pass (a backend in another thread is told; one in process checks before it runs). */
   token?: CancellationToken;
 }
@@ -34,6 +37,9 @@ export interface ForwardResult {
   topK?: { k: number; values: Float32Array; ids: Int32Array };
   /** [batch, seq, d_model]: the residual stream entering layer `residAt`, when asked and available. */
   resid?: Float32Array;
+  /** With `rows` (R of them): [batch, n_layers, n_heads, R, seq] and [batch, n_layers, n_heads, seq]. */
+  attnRows?: Float32Array;
+  prevAttn?: Float32Array;
 }
 
 /** Anything that runs the forward pass: the in-process ORT model, the worker client, a test fake. */

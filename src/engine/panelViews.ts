@@ -2,7 +2,7 @@
 // sends it and the webview only draws it: the heads' scores on the text, a head's attention
 // pattern, the head the Pattern view opens on, the ablation effect and the whole PanelAnalysis.
 import type { Analysis } from './analysis';
-import { attentionAt, windowOf } from './attentionIndex';
+import { attentionAt, positionIn, windowOf, windowSeq } from './attentionIndex';
 import { circuitsUnavailableReason } from './circuits';
 import { eventMatters, rankEvents, type EventFilter } from './overlay';
 import type { ModelSession } from './session';
@@ -10,23 +10,27 @@ import type { HeadRef, Matrix, PanelAnalysis, PanelHeadScore } from '../protocol
 
 /** Probe scores plus the same scores measured on the analyzed text: mean attention to the previous
  *  token over the positions with one in their window, mean attention from an induction event's
- *  query to its source over the text's events (NaN when there is none). */
+ *  query to its source over the text's events (NaN when there is none). Read from the kept
+ *  attentions, or from what an analysis without them keeps (prevAttn, eventAttention). */
 export function textScores(a: Analysis): PanelHeadScore[] {
+  const { nHeads } = a.dims;
   return a.heads.map((h) => {
     let prev = 0, nPrev = 0, ind = 0, nInd = 0;
     for (const w of a.windows) {
-      if (!w.attentions) continue;
+      if (!w.attentions && !w.prevAttn) continue;
+      const S = windowSeq(a.dims, w);
       // Token indices (attentionAt maps them to model positions, with or without BOS): the
       // window's first token has no previous token in its window.
       for (let q = Math.max(w.ownStart, w.start + 1); q < w.ownEnd; q++) {
-        prev += attentionAt(a, w, h.layer, h.head, q, q - 1);
+        prev += w.attentions ? attentionAt(a, w, h.layer, h.head, q, q - 1) : w.prevAttn![(h.layer * nHeads + h.head) * S + positionIn(a.dims, w, q)];
         nPrev++;
       }
     }
     for (const e of a.events) {
       const w = windowOf(a, e.query);
-      if (!w?.attentions) continue;
-      ind += attentionAt(a, w, h.layer, h.head, e.query, e.source);
+      const all = a.eventAttention?.get(e.query);
+      if (!w?.attentions && !all) continue;
+      ind += w?.attentions ? attentionAt(a, w, h.layer, h.head, e.query, e.source) : all![h.layer * nHeads + h.head];
       nInd++;
     }
     return { ...h, textPreviousToken: nPrev ? prev / nPrev : NaN, textInduction: nInd ? ind / nInd : NaN };

@@ -5,6 +5,8 @@ import { throwIfCancelled, type CancellationToken } from './cancellation';
 import { runProbe, type ProbeResult } from './probe';
 import type { ProbeCache } from './probeCache';
 import type { OpenedModel } from './model';
+import { patternOnDemand } from './patternOnDemand';
+import type { HeadRef, Matrix } from '../protocol/panel';
 
 export class ModelSession {
   private probeResult: Promise<ProbeResult> | null = null;
@@ -43,6 +45,11 @@ export class ModelSession {
 
   ablate(a: Analysis, baseMask?: Float32Array, token?: CancellationToken): Promise<(number | null)[]> {
     return computeAblation(a, this.backend, baseMask, token);
+  }
+
+  /** One head's pattern over an analysis of this model: from its kept attentions, or run again. */
+  pattern(a: Analysis, h: HeadRef, token?: CancellationToken): Promise<Matrix> {
+    return patternOnDemand(a, h, this.backend, token);
   }
 
   dispose(): Promise<void> {

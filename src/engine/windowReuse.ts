@@ -26,7 +26,8 @@ export function reusable(c: ReuseConditions): Analysis | null {
   const p = c.previous;
   if (!p || p.dims !== c.dims || !sameHeads(p.inductionHeads, c.inductionHeads) || !sameMask(p.headMask, c.headMask)) return null;
   if (p.topK !== c.topK) return null;
-  if (c.keepAttentions && p.windows.some((w) => !w.attentions)) return null;
+  // Windows must hold what this analysis keeps: attentions, or the rows' summaries.
+  if (c.keepAttentions ? p.windows.some((w) => !w.attentions) : !p.eventAttention) return null;
   return p;
 }
 
@@ -46,12 +47,21 @@ export function sameWindow(p: Analysis, w: Omit<AnalysisWindow, 'attentions'>, i
 /** Copies the window's results for its own tokens; keeps its ablation gains for computeAblation. */
 export function copyWindow(
   p: Analysis, pw: AnalysisWindow, loss: (number | null)[], predictions: Prediction[][], events: InductionEvent[],
+  eventAttention?: Map<number, Float32Array>,
 ): AnalysisWindow {
   for (let q = pw.ownStart; q < pw.ownEnd; q++) {
     loss[q] = p.loss[q];
     predictions[q] = p.predictions[q];
   }
-  for (const e of p.events) if (e.query >= pw.ownStart && e.query < pw.ownEnd) events.push(e);
+  for (const e of p.events) {
+    if (e.query < pw.ownStart || e.query >= pw.ownEnd) continue;
+    events.push(e);
+    const all = p.eventAttention?.get(e.query);
+    if (all && eventAttention) eventAttention.set(e.query, all);
+  }
   const gain = p.ablationGain ? p.ablationGain.slice(pw.ownStart, pw.ownEnd) : undefined;
-  return { start: pw.start, end: pw.end, ownStart: pw.ownStart, ownEnd: pw.ownEnd, attentions: pw.attentions, reusedGain: gain };
+  return {
+    start: pw.start, end: pw.end, ownStart: pw.ownStart, ownEnd: pw.ownEnd, attentions: pw.attentions, reusedGain: gain,
+    ...(pw.prevAttn ? { prevAttn: pw.prevAttn } : {}),
+  };
 }

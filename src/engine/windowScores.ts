@@ -32,13 +32,45 @@ export function scoreWindow(
   }
 }
 
+type Span = { start: number; end: number; ownStart: number; ownEnd: number };
+
+/** Attention of head (layer, head) from model position mq to mk in one window's forward pass. */
+export type AttentionReader = (layer: number, head: number, mq: number, mk: number) => number;
+
+/** Model positions of the window's own tokens that occurred earlier in it: the only queries an
+ *  induction event can have, so the only attention rows the analysis fetches (attention on demand). */
+export function repeatedRows(ids: Int32Array, w: Span, dims: ModelDims): Int32Array {
+  const seen = new Set<number>();
+  const rows: number[] = [];
+  for (let q = w.start; q < w.end; q++) {
+    if (q >= w.ownStart && seen.has(ids[q]) && q < w.ownEnd) rows.push(positionIn(dims, w, q));
+    seen.add(ids[q]);
+  }
+  return Int32Array.from(rows);
+}
+
+/** Reads a forward result's attention: its rows on demand (`rows` asked, attnRows [L, H, R, S])
+ *  or its full attentions [L, H, S, S]. */
+export function attentionReader(out: ForwardResult, dims: ModelDims, w: Span, rows?: Int32Array): AttentionReader {
+  const S = windowSeq(dims, w);
+  if (rows && out.attnRows) {
+    const R = rows.length;
+    const rowOf = new Map<number, number>();
+    rows.forEach((r, i) => rowOf.set(r, i));
+    const A = out.attnRows;
+    return (l, h, mq, mk) => A[((l * dims.nHeads + h) * R + rowOf.get(mq)!) * S + mk];
+  }
+  const A = out.attentions!;
+  return (l, h, mq, mk) => A[attentionIndex(dims.nHeads, S, l, h, mq, mk)];
+}
+
+/** Induction events of the window's own tokens; with `eventAttention`, every head's attention
+ *  from each event's query to its source ([n_layers * n_heads], by query) for the panel's scores. */
 export function findEvents(
-  ids: Int32Array, w: { start: number; end: number; ownStart: number; ownEnd: number }, out: ForwardResult,
-  dims: ModelDims, inductionHeads: HeadRef[], events: InductionEvent[],
+  ids: Int32Array, w: Span, out: ForwardResult, dims: ModelDims, inductionHeads: HeadRef[], events: InductionEvent[],
+  read: AttentionReader = attentionReader(out, dims, w), eventAttention?: Map<number, Float32Array>,
 ): void {
   if (inductionHeads.length === 0) return;
-  const A = out.attentions!;
-  const S = windowSeq(dims, w);
   const V = dims.dVocab;
   const seen = new Map<number, number[]>(); // token id -> earlier token indices in this window
   for (let q = w.start; q < w.end; q++) {
@@ -50,7 +82,7 @@ export function findEvents(
         if (j + 1 >= q) continue;
         const mk = positionIn(dims, w, j + 1);
         for (const h of inductionHeads) {
-          const v = A[attentionIndex(dims.nHeads, S, h.layer, h.head, mq, mk)];
+          const v = read(h.layer, h.head, mq, mk);
           if (v > best) {
             best = v;
             bestSource = j + 1;
@@ -62,6 +94,12 @@ export function findEvents(
         const succ = ids[bestSource];
         const off = mq * V;
         const lse = rowLogSumExp(out, mq, V);
+        if (eventAttention) {
+          const all = new Float32Array(dims.nLayers * dims.nHeads);
+          const mk = positionIn(dims, w, bestSource);
+          for (let l = 0; l < dims.nLayers; l++) for (let h = 0; h < dims.nHeads; h++) all[l * dims.nHeads + h] = read(l, h, mq, mk);
+          eventAttention.set(q, all);
+        }
         events.push({
           query: q,
           source: bestSource,

@@ -195,6 +195,9 @@ export class AnalysisController implements vscode.Disposable {
       topK: 5,
       headMask: this.userMask ?? undefined,
       maxTokens: settings.maxTokens,
+      // Attention on demand: only the rows the overlay and the scores need; the panel asks for a
+      // head's whole pattern when it shows one.
+      keepAttentions: false,
       token,
       previous: this.last?.uri === doc.uri.toString() ? this.last.analysis : undefined,
     });

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { circuitsUnavailableReason } from '../engine/circuits';
-import { BaselineKeeper, circuitHeads, headPattern, mostActiveInductionHead, panelAnalysis } from '../engine/panelViews';
+import { BaselineKeeper, circuitHeads, mostActiveInductionHead, panelAnalysis } from '../engine/panelViews';
 import { analysisJson } from '../engine/report';
 import type { HeadRef, HostToPanel, PanelAnalysis, PanelToHost } from '../protocol/panel';
 import { validatePanelToHost } from '../protocol/validate';
@@ -136,7 +136,7 @@ export class PanelManager implements vscode.Disposable {
     const h = this.selected?.head; // a head of the previous model may not exist in this one
     if (!h || h.layer >= a.dims.nLayers || h.head >= a.dims.nHeads) this.selected = mostActiveInductionHead(a);
     this.post({ type: 'analysis', analysis: this.toPanel(d) });
-    this.sendPattern();
+    void this.sendPattern();
   }
 
   private toPanel(d: DocumentAnalysis): PanelAnalysis {
@@ -151,11 +151,13 @@ export class PanelManager implements vscode.Disposable {
     });
   }
 
-  private sendPattern() {
-    const d = this.current;
-    const s = this.selected;
+  /** The selected head's pattern, read from the analysis or run again for it (attention on
+   *  demand); dropped if another analysis or head came meanwhile. */
+  private async sendPattern() {
+    const [d, s, requestId] = [this.current, this.selected, this.requestId];
     if (!d || !s) return;
-    this.post({ type: 'pattern', pattern: { requestId: this.requestId, head: s.head, why: s.why, pattern: headPattern(d.analysis, s.head) } });
+    const pattern = await d.session.pattern(d.analysis, s.head).catch((e: Error) => void this.log.appendLine(`pattern of L${s.head.layer}H${s.head.head}: ${e.message}`));
+    if (pattern && this.current === d && this.selected === s && this.requestId === requestId) this.post({ type: 'pattern', pattern: { requestId, head: s.head, why: s.why, pattern } });
   }
 
   /** Every message from the webview is checked against the analysis it shows (types, ranges, a

@@ -108,6 +108,8 @@ export interface ResultExpectation {
   nHeads: number;
   dModel: number;
   wantAttentions: boolean;
+  /** Rows asked for (attention on demand), if any. */
+  rows?: number;
 }
 
 type ResultFields = Omit<Extract<FromWorker, { type: 'result' }>, 'type'>;
@@ -130,6 +132,10 @@ function resultSizes(m: ResultFields, e: ResultExpectation): string | null {
   const attnDims = `${e.batch}×${e.nLayers}×${e.nHeads}×${e.seq}×${e.seq} = ${nAttn}`;
   if (e.wantAttentions && m.attentions === null) return `attentions: expected a Float32Array of ${attnDims} values (attentions were requested), got null`;
   if (m.attentions !== null && m.attentions.length !== nAttn) return `attentions: expected ${attnDims} values, got ${m.attentions.length}`;
+  const heads = e.batch * e.nLayers * e.nHeads;
+  if (e.rows !== undefined && (!m.attnRows || !m.prevAttn)) return `attnRows and prevAttn: expected for the ${e.rows} rows asked, got none`;
+  if (m.attnRows && m.attnRows.length !== heads * (e.rows ?? -1) * e.seq) return `attnRows: expected ${heads}×${e.rows ?? 0}×${e.seq} values, got ${m.attnRows.length}`;
+  if (m.prevAttn && m.prevAttn.length !== heads * e.seq) return `prevAttn: expected ${heads}×${e.seq} values, got ${m.prevAttn.length}`;
   if (m.resid && m.resid.length !== rows * e.dModel) return `resid: expected ${e.batch}×${e.seq}×${e.dModel} = ${rows * e.dModel} values, got ${m.resid.length}`;
   if (m.logsumexp && m.logsumexp.length !== rows) return `logsumexp: expected ${e.batch}×${e.seq} = ${rows} values, got ${m.logsumexp.length}`;
   if (m.topK) {
@@ -159,6 +165,8 @@ const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
       logsumexp: optional(f32()),
       topK: optional(obj({ k: int(1, MAX_INT32), values: f32(), ids: i32() })),
       resid: optional(f32()),
+      attnRows: optional(f32()),
+      prevAttn: optional(f32()),
       runMs: num(0),
     }),
     (m, expect: ResultExpectation | undefined) => resultShape(m) ?? (expect ? resultSizes(m, expect) : null),
@@ -199,8 +207,10 @@ const TO_WORKER = oneOf<ToWorker, undefined>({
       wantAttentions: bool,
       residAt: optional(int(1, 4096)),
       from: optional(obj({ layer: int(1, 4096), resid: f32() })),
+      rows: optional(i32()),
     }),
-    (m) => (m.ids.length === m.batch * m.seq ? null : `ids: expected ${m.batch}×${m.seq} = ${m.batch * m.seq} values, got ${m.ids.length}`),
+    (m) => (m.ids.length !== m.batch * m.seq ? `ids: expected ${m.batch}×${m.seq} = ${m.batch * m.seq} values, got ${m.ids.length}`
+      : m.rows && (m.batch !== 1 || m.rows.some((r) => r < 0 || r >= m.seq)) ? `rows: expected positions in [0, ${m.seq - 1}] of one sequence` : null),
   ),
   unload: obj({ requestId, modelDir, stamp: optional(str(200)) }),
   circuits: obj({ requestId, modelDir, previousHead: headRef, inductionHead: headRef }),

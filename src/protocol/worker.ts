@@ -41,6 +41,8 @@ export type ToWorker =
       residAt?: number;
       /** Start at this layer from this residual stream [batch, seq, d_model] (ForwardRequest.from). */
       from?: { layer: number; resid: Float32Array };
+      /** Attention on demand: the model positions whose rows to return (ForwardRequest.rows). */
+      rows?: Int32Array;
     }
   | { type: 'unload'; requestId: number; modelDir: string; stamp?: string }
   | { type: 'circuits'; requestId: number; modelDir: string; previousHead: HeadRef; inductionHead: HeadRef }
@@ -63,6 +65,8 @@ export type FromWorker =
       logsumexp?: Float32Array; // [batch, seq]
       topK?: { k: number; values: Float32Array; ids: Int32Array }; // [batch, seq, k]
       resid?: Float32Array; // [batch, seq, d_model], when residAt was asked and the graph has it
+      attnRows?: Float32Array; // [batch, n_layers, n_heads, rows, seq], when rows were asked
+      prevAttn?: Float32Array; // [batch, n_layers, n_heads, seq], when rows were asked
       runMs: number;
     }
   | { type: 'circuits'; requestId: number; circuits: PanelCircuits }

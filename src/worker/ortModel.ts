@@ -8,6 +8,7 @@ import { throwIfCancelled } from '../engine/cancellation';
 import type { ModelFolder } from '../engine/manifest';
 import { buildHfGraph } from '../engine/hf/build';
 import { IO, residOutput } from '../engine/hf/io';
+import { rowsFromAttentions } from '../engine/attentionRows';
 import { attnOnlySpec } from '../engine/hf/families/attnOnly';
 import { readSafetensors } from '../engine/safetensors';
 import type { SerializedModel } from '../engine/onnx/graph';
@@ -154,8 +155,14 @@ export class OrtModel implements InferenceBackend {
       feeds[m.io.input_ids] = new ort.Tensor('int64', ids, [req.batch, req.seq]);
     }
     const session = from ?? this.session;
+    const built = builtByEngine(this.folder);
+    if (built && !from) feeds[IO.query_rows] = new ort.Tensor('int64', BigInt64Array.from(req.rows ?? [], (r) => BigInt(r)), [req.rows?.length ?? 0]);
+    // Rows on demand: a built graph gives them; from an ONNX file they are cut from the attentions.
+    const rowsOut = req.rows && !from && built;
+    const fullForRows = req.rows && !from && !built;
     // The attentions are large (L*H*seq^2 floats): fetch them only when asked.
-    const fetches = req.wantAttentions ? [m.io.logits, m.io.attentions] : [m.io.logits];
+    const fetches = req.wantAttentions || fullForRows ? [m.io.logits, m.io.attentions] : [m.io.logits];
+    if (rowsOut) fetches.push(IO.attn_rows, IO.prev_attn);
     const residAt = !from && builtByEngine(this.folder) && req.residAt && req.residAt > 0 && req.residAt < L ? req.residAt : 0;
     if (residAt) fetches.push(residOutput(residAt));
     // Small optional outputs that save the engine a pass over the logits.
@@ -168,7 +175,7 @@ export class OrtModel implements InferenceBackend {
       throw new EngineError(`${this.folder.onnxPath}: logits have shape [${logits.dims}], the manifest implies [${expectLogits}]`);
     }
     let attentions: Float32Array | null = null;
-    if (req.wantAttentions) {
+    if (req.wantAttentions || fullForRows) {
       const a = out[m.io.attentions];
       const expectAttn = [req.batch, L, H, req.seq, req.seq];
       if (!sameDims(a.dims, expectAttn)) {
@@ -176,7 +183,11 @@ export class OrtModel implements InferenceBackend {
       }
       attentions = a.data as Float32Array;
     }
-    const result: ForwardResult = { batch: req.batch, seq: req.seq, logits: logits.data as Float32Array, attentions };
+    const result: ForwardResult = { batch: req.batch, seq: req.seq, logits: logits.data as Float32Array, attentions: req.wantAttentions ? attentions : null };
+    if (rowsOut) {
+      result.attnRows = out[IO.attn_rows].data as Float32Array;
+      result.prevAttn = out[IO.prev_attn].data as Float32Array;
+    } else if (fullForRows) Object.assign(result, rowsFromAttentions(attentions!, req.batch, L, H, req.seq, req.rows!));
     if (residAt) result.resid = out[residOutput(residAt)].data as Float32Array;
     if (m.io.logsumexp) result.logsumexp = out[m.io.logsumexp].data as Float32Array;
     if (m.io.top_k) {

@@ -45,17 +45,31 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, 
 
   let h = startLayer > 0 ? ids : family.embed(b, ids, positions);        // [B, T, d]
   const patterns: string[] = [];
+  const rows = startLayer > 0 ? null : g.input(IO.query_rows, 'int64', ['rows']); // [R]
+  // Flat index of (i, i - 1) in a [T, T] pattern, (0, 0) for the first position: [T].
+  const prevIndex = g.op('Add', [g.op('Mul', [positions, T]), g.op('Max', [g.op('Sub', [positions, g.ints([1], [])]), g.ints([0], [])])]);
+  const rowParts: string[] = [];
+  const prevParts: string[] = [];
   for (let l = startLayer; l < L; l++) {
     if (l > 0 && startLayer === 0) g.output(h, residOutput(l), 'float32', ['batch', 'seq', spec.dModel]);
     const maskRow = g.op('Reshape', [g.op('Gather', [headMask, g.ints([l], [])]), g.ints([1, H, 1, 1])]); // [1, H, 1, 1]
     const out = family.layer(b, l, h, { ...ctx, maskRow });
     h = out.h;
     patterns.push(g.op('Unsqueeze', [out.pattern, g.ints([1])]));        // [B, 1, H, T, T]
+    if (rows) {
+      rowParts.push(g.op('Unsqueeze', [g.op('Gather', [out.pattern, rows], { axis: 2 }), g.ints([1])])); // [B, 1, H, R, T]
+      const flat = g.op('Reshape', [out.pattern, g.ints([0, 0, -1])]);                                      // [B, H, T*T]
+      prevParts.push(g.op('Unsqueeze', [g.op('Gather', [flat, prevIndex], { axis: 2 }), g.ints([1])]));   // [B, 1, H, T]
+    }
   }
   let logits = b.affine(family.final(b, h), family.unembed(b), null);     // [B, T, V]
   if (spec.finalSoftcap !== null) logits = b.softcap(logits, spec.finalSoftcap);
   g.output(logits, IO.logits, 'float32', ['batch', 'seq', spec.vocab]);
-  if (startLayer === 0) g.output(g.op('Concat', patterns, { axis: 1 }), IO.attentions, 'float32', ['batch', L, H, 'seq', 'seq']);
+  if (startLayer === 0) {
+    g.output(g.op('Concat', patterns, { axis: 1 }), IO.attentions, 'float32', ['batch', L, H, 'seq', 'seq']);
+    g.output(g.op('Concat', rowParts, { axis: 1 }), IO.attn_rows, 'float32', ['batch', L, H, 'rows', 'seq']);
+    g.output(g.op('Concat', prevParts, { axis: 1 }), IO.prev_attn, 'float32', ['batch', L, H, 'seq']);
+  }
   g.output(g.op('ReduceLogSumExp', [logits], { axes: [-1], keepdims: 0 }), IO.logsumexp, 'float32', ['batch', 'seq']);
   g.opN('TopK', [logits, g.ints([TOP_K])], 2, { axis: -1 }, [IO.top_k.values, IO.top_k.indices]);
   g.output(IO.top_k.values, IO.top_k.values, 'float32', ['batch', 'seq', TOP_K]);

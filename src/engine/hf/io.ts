@@ -6,6 +6,10 @@ export const IO = {
   input_ids: 'input_ids', head_mask: 'head_mask', logits: 'logits', attentions: 'attentions',
   /** Graphs that start at a later layer (ablation) take the residual stream entering it. */
   resid_in: 'resid_in',
+  /** Attention on demand: the query positions [R] (int64) whose rows attn_rows [B, L, H, R, T]
+   *  holds for every head, and prev_attn [B, L, H, T], each position's attention to the one before
+   *  (position 0: to itself). The full attentions output is computed only when fetched. */
+  query_rows: 'query_rows', attn_rows: 'attn_rows', prev_attn: 'prev_attn',
   logsumexp: 'logsumexp', top_k: { values: 'top_k_values', indices: 'top_k_indices', k: TOP_K },
 } as const;
 

@@ -402,13 +402,16 @@ test('the Pattern view opens on the induction head most active on the text, and 
     const d = t.analysis(doc.uri.toString())!;
     const sel = await waitFor('selected head', () => t.panel.selection());
     // Independently: mean attention of each induction head on the events' sources, read from the
-    // windows' attention tensors [L, H, S, S] (BOS at 0 when the model has one).
+    // attention tensors [L, H, S, S] of the same text analysed again keeping them (the extension
+    // keeps only the rows it needs; BOS at 0 when the model has one).
     const a = d.analysis;
+    const kept = await d.session.analyze(d.text, { inductionThreshold: ref().inductionThreshold, headMask: d.mask ?? undefined });
+    assert.deepEqual(kept.events.map((e) => [e.query, e.source]), a.events.map((e) => [e.query, e.source]), 'the same events');
     const p = a.dims.bos === null ? 0 : 1;
     const activity = a.inductionHeads.map((h) => {
       let sum = 0;
       for (const e of a.events) {
-        const w = a.windows.find((x) => x.ownStart <= e.query && e.query < x.ownEnd)!;
+        const w = kept.windows.find((x) => x.ownStart <= e.query && e.query < x.ownEnd)!;
         const S = w.end - w.start + p;
         sum += w.attentions![((h.layer * a.dims.nHeads + h.head) * S + (e.query - w.start + p)) * S + (e.source - w.start + p)];
       }
