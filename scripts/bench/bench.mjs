@@ -5,7 +5,8 @@
 // logits-only forward pass. Every ratio is measured by interleaving its two sides (A B A B …, see
 // interleaved()) so that the machine's noise hits both. `--vscode` adds the timings taken inside
 // the real VS Code (code-server) harness; `--no-hf` leaves out the GPT-2 small part; `--write-doc`
-// regenerates docs/performance.md. IL_BENCH_REPS (default 20) sets the repetitions,
+// regenerates docs/performance.md; `--from RUN.json` renders a saved run's JSON again (table,
+// targets, with --write-doc the doc) without measuring. IL_BENCH_REPS (default 20) sets the repetitions,
 // IL_BENCH_HF_REPS (default min(7, IL_BENCH_REPS)) those of the GPT-2 small part.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -19,9 +20,8 @@ import { ensureBuilt } from '../build/ensure-built.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-ensureBuilt();
-const E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
-const ort = require('onnxruntime-node');
+// Loaded by main() (not when a saved run is only rendered again, --from).
+let E, ort;
 const MODEL = process.env.IL_BENCH_MODEL ?? path.join(ROOT, 'media', 'models', 'attn-only-2l');
 const REPS = Number(process.env.IL_BENCH_REPS ?? 20);
 const HF_REPS = Number(process.env.IL_BENCH_HF_REPS ?? Math.min(7, REPS));
@@ -50,6 +50,11 @@ const wall = (fn) => async () => {
   return performance.now() - t0;
 };
 
+/** Idle time before each timed call of interleaved(), so that the other side's thread pools
+ *  (onnxruntime's and PyTorch's spin-wait after a parallel section) are asleep when it starts. */
+const GAP_MS = 10;
+const pause = () => new Promise((r) => setTimeout(r, GAP_MS));
+
 /**
  * The two sides of a ratio, interleaved: both warmed (`warm` calls each), then a, b, a, b … `reps`
  * pairs, so that whatever else the machine does hits both. a and b run once per call and return
@@ -63,7 +68,9 @@ async function interleaved(a, b, reps = REPS, warm = 2) {
   }
   const ta = [], tb = [], r = [];
   for (let i = 0; i < reps; i++) {
+    await pause();
     const x = await a();
+    await pause();
     const y = await b();
     ta.push(x);
     tb.push(y);
@@ -184,6 +191,11 @@ async function checkTorch(torch, key, a) {
 }
 
 async function main() {
+  const from = process.argv.indexOf('--from');
+  if (from > 0) return report(JSON.parse(fs.readFileSync(process.argv[from + 1], 'utf8')));
+  ensureBuilt();
+  E = require(path.join(ROOT, 'dist-test', 'support', 'engineApi.js'));
+  ort = require('onnxruntime-node');
   const model = E.openModel(MODEL);
   const { nCtx, nLayers, nHeads } = model.dims;
   const tok = model.tokenizer;
@@ -307,6 +319,12 @@ async function main() {
     out.vscode = await perfInVsCode();
   }
 
+  report(out);
+}
+
+/** Targets, the JSON on stdout, the table on stderr and, with --write-doc, docs/performance.md. */
+function report(out) {
+  const sizes = Object.keys(out.stages).map((k) => /^tokens(\d+)$/.exec(k)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
   const v = out.vscode ?? {};
   out.ratios.liveEditToOverlayMs = v.liveEditToOverlayMs?.median ?? null;
   const target = (name, value, limit, cmp = '<=') => {
@@ -418,20 +436,20 @@ function writeDoc(out, rows) {
   const file = path.join(ROOT, 'docs', 'performance.md');
   const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const md = [];
-  md.push('# Performance', '', `Measured by \`node scripts/bench/bench.mjs --vscode --write-doc\` on ${out.machine.cpus} cores (${out.machine.cpu}), ${out.machine.memGiB} GiB, Node ${out.machine.node}, onnxruntime-node ${out.machine.onnxruntimeNode}, model ${out.model}. Medians of ${REPS} runs after warm-up runs; sizes are model positions including BOS (512 = the full context of the bundled model). Times that make a ratio were taken interleaved with the other side of the ratio (A B A B …).`, '');
+  md.push('# Performance', '', `Measured by \`node scripts/bench/bench.mjs --vscode --write-doc\` on ${out.machine.cpus} cores (${out.machine.cpu}), ${out.machine.memGiB} GiB, Node ${out.machine.node}, onnxruntime-node ${out.machine.onnxruntimeNode}, model ${out.model}. Medians of ${out.reps} runs after warm-up runs; sizes are model positions including BOS (512 = the full context of the bundled model). Times that make a ratio were taken interleaved with the other side of the ratio (A B A B …).`, '');
   md.push(`| ${rows[0].join(' | ')} |`, `|${rows[0].map(() => '---').join('|')}|`);
   for (const r of rows.slice(1)) md.push(`| ${r.join(' | ')} |`);
   md.push('', `Tokenizer throughput on ${out.stages.tokenizeLargeFile.chars.toLocaleString('en')} characters of Python source: ${Math.round(out.stages.tokenizeLargeFile.tokensPerSecond).toLocaleString('en')} tokens/s. Whole analysis of 2,048 tokens (overlapping windows of 511 tokens): ${out.stages.analysis2048tokensMs.median.toFixed(1)} ms. Probe (8 x 101 tokens): engine ${out.stages.probeMs.median.toFixed(1)} ms${out.torchEager.probeMs ? `, PyTorch ${out.torchEager.probeMs.median.toFixed(1)} ms` : ''}.`);
   const r = out.ratios;
   const f2 = (x) => (x === null || x === undefined ? 'not measured' : x.toFixed(2));
   const h = out.hfGpt2Small ?? {};
-  md.push('', '## Ratios', '', 'Each ratio is the median of per-pair ratios a_i / b_i, the two sides run alternately (a, b, a, b …) after warm-up runs of both, so that the machine\'s noise hits both sides alike.', '',
+  md.push('', '## Ratios', '', `Each ratio is the median of per-pair ratios a_i / b_i, the two sides run alternately (a, b, a, b …, ${GAP_MS} ms idle before each call) after warm-up runs of both, so that the machine's noise hits both sides alike.`, '',
     `- \`torchOverEngine512\` ${f2(r.torchOverEngine512)}: PyTorch eager (2 threads) running the whole analysis of 512 positions (forward with attentions, loss, top-5, induction events through the engine's induction heads, vectorized) ÷ the engine's whole analysis of the same text.`,
     `- \`torchOverEngine512Old\` ${f2(r.torchOverEngine512Old)}: the same with the earlier PyTorch side (all layer-1 heads searched, one Python loop iteration and one \`.item()\` per event and head).`,
     `- \`analysisOverRaw512\` ${f2(r.analysisOverRaw512)}: the engine's whole analysis ÷ the raw \`session.run\` fetching logits and attentions, in this process.`,
     `- \`analysisOverLogitsOnly512\` ${f2(r.analysisOverLogitsOnly512)}: the engine's whole analysis ÷ a raw \`session.run(feeds, ['logits'])\` of the same ids in this process (the forward pass with nothing extra).`,
     `- \`ablationOverAnalysis512\` ${f2(r.ablationOverAnalysis512)}: the ablation pass (\`ModelSession.ablate\`, induction heads masked) ÷ the whole analysis of the same text.`,
-    `- \`hfGpt2SmallAnalysisOverTorch512\` ${f2(r.hfGpt2SmallAnalysisOverTorch512)}: GPT-2 small shaped folder (random fp16 weights), the whole analysis of ${h.positions ?? 512} positions, ablation included (${h.analysisWithAblationMs ? `${h.analysisWithAblationMs.median.toFixed(0)} ms` : '-'}) ÷ one PyTorch eager forward with attentions (\`output_attentions\`, training/hf_reference.py, the \`transformers\` maths) on the same weights (${h.torchForwardWithAttentionsMs ? `${h.torchForwardWithAttentionsMs.median.toFixed(0)} ms` : '-'}); ${HF_REPS} pairs.`,
+    `- \`hfGpt2SmallAnalysisOverTorch512\` ${f2(r.hfGpt2SmallAnalysisOverTorch512)}: GPT-2 small shaped folder (random fp16 weights), the whole analysis of ${h.positions ?? 512} positions, ablation included (${h.analysisWithAblationMs ? `${h.analysisWithAblationMs.median.toFixed(0)} ms` : '-'}) ÷ one PyTorch eager forward with attentions (\`output_attentions\`, training/hf_reference.py, the \`transformers\` maths) on the same weights (${h.torchForwardWithAttentionsMs ? `${h.torchForwardWithAttentionsMs.median.toFixed(0)} ms` : '-'}); ${h.reps ?? '-'} pairs.`,
     `- \`hfGpt2SmallAnalysisOverForward512\` ${f2(r.hfGpt2SmallAnalysisOverForward512)}: the same whole analysis ÷ one logits-only forward of the same graph (the engine's backend \`forward\` with \`wantAttentions: false\`, through the worker: ${h.logitsOnlyForwardMs ? `${h.logitsOnlyForwardMs.median.toFixed(0)} ms` : '-'}).`,
     `- \`torchProbeOverEngine\` ${f2(r.torchProbeOverEngine)}: the probe in PyTorch ÷ the engine's probe.`,
     `- \`liveEditToOverlayMs\` ${out.vscode ? f2(r.liveEditToOverlayMs) : 'not measured'}: not a ratio; code-server, edits typed at the start, middle and end of a ~1,000-token visible text in live mode, edit to overlay, debounce excluded (median over all places).`);
