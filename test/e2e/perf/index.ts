@@ -1,6 +1,7 @@
 // Timings inside the real VS Code (code-server), for `node scripts/bench/bench.mjs --vscode`: command to
-// overlay, edit to overlay in live mode, panel first paint at 512 and 2048 tokens, heatmap redraw
-// at full context, activation time and extension-host memory. Writes JSON to the workspace.
+// overlay, edit to overlay in live mode (at the document start, and typed at its start, middle and
+// end), panel first paint at 512 and 2048 tokens, heatmap redraw at full context, activation time
+// and extension-host memory. Writes JSON to the workspace.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -94,9 +95,33 @@ export async function run(): Promise<void> {
     visibleTokens = t.analysis(live.document.uri.toString())?.analysis.tokens.ids.length ?? 0;
     await sleep(300);
   }
-  await setting('liveMode', 'off');
   out.editToOverlayBeyondDebounceMs = stats(edits);
   out.liveVisibleTokens = visibleTokens;
+
+  // The same as a user types: one character after another at the start, the middle (a line start
+  // halfway down) and the end of the text; each edit changes only the windows around it.
+  const typed = 'lantern ';
+  const byPlace: Record<string, number[]> = {};
+  const places: Record<string, () => number> = {
+    start: () => 0,
+    middle: () => live.document.offsetAt(new vscode.Position(Math.floor(live.document.lineCount / 2), 0)),
+    end: () => live.document.getText().length,
+  };
+  for (const [place, at] of Object.entries(places)) {
+    const times: number[] = (byPlace[place] = []);
+    const base = at();
+    for (let i = 0; i < 6; i++) {
+      const before = t.analysis(uri)?.seq ?? 0;
+      const t0 = performance.now();
+      await live.edit((b) => b.insert(live.document.positionAt(base + i), typed[i % typed.length]));
+      await waitFor(() => (t.painted(uri)?.seq ?? 0) > before);
+      times.push(performance.now() - t0 - debounce);
+      await sleep(300);
+    }
+  }
+  await setting('liveMode', 'off');
+  out.liveEditToOverlayMs = stats(Object.values(byPlace).flat());
+  out.liveEditToOverlayByPlaceMs = Object.fromEntries(Object.entries(byPlace).map(([k, v]) => [k, stats(v)]));
 
   // Panel first paint and heatmap redraw (marks taken in the webview with performance.now()).
   await setting('openPanel', true);
