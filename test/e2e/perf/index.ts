@@ -68,6 +68,10 @@ export async function run(): Promise<void> {
   await vscode.commands.executeCommand('inductionLens.showInductionAttention');
   const cmd: number[] = [];
   for (let i = 0; i < 10; i++) {
+    // A new first letter: the text's window differs from the last analysis, which would otherwise
+    // be taken whole (window reuse) instead of measured.
+    await ed.edit((b) => b.replace(new vscode.Range(0, 0, 0, 1), 'xy'[i % 2]));
+    ed.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
     const before = t.paintCount();
     const t0 = performance.now();
     await vscode.commands.executeCommand('inductionLens.showInductionAttention');
