@@ -355,7 +355,7 @@ function report(out) {
   const ratio = (x) => (x === undefined || x === null ? '-' : x.toFixed(2));
   row('tokenize', (s) => ms(s.tokenizeMs));
   row('raw session.run (floor)', (s) => ms(s.rawSessionRunMs));
-  row('raw session.run, logits only', (s) => ms(s.rawLogitsOnlyMs));
+  row('forward, logits only (worker)', (s) => ms(s.rawLogitsOnlyMs));
   row('engine analysis', (s) => ms(s.analysisMs));
   row('  ratio to floor', (s) => ratio(s.analysisOverRaw));
   row('  ratio to logits only', (s) => ratio(s.analysisOverLogitsOnly));
@@ -456,7 +456,7 @@ function writeDoc(out, rows) {
     `- \`torchOverEngine512\` ${f2(r.torchOverEngine512)}: PyTorch eager (2 threads) running the whole analysis of 512 positions (forward with attentions, loss, top-5, induction events through the engine's induction heads, vectorized) ÷ the engine's whole analysis of the same text.`,
     `- \`torchOverEngine512Old\` ${f2(r.torchOverEngine512Old)}: the same with the earlier PyTorch side (all layer-1 heads searched, one Python loop iteration and one \`.item()\` per event and head).`,
     `- \`analysisOverRaw512\` ${f2(r.analysisOverRaw512)}: the engine's whole analysis ÷ the raw \`session.run\` fetching logits and attentions, in this process.`,
-    `- \`analysisOverLogitsOnly512\` ${f2(r.analysisOverLogitsOnly512)}: the engine's whole analysis ÷ a raw \`session.run(feeds, ['logits'])\` of the same ids in this process (the forward pass with nothing extra).`,
+    `- \`analysisOverLogitsOnly512\` ${f2(r.analysisOverLogitsOnly512)}: the engine's whole analysis ÷ the same graph's forward pass of the same ids fetching logits only (the forward pass with nothing extra), both through the inference worker.`,
     `- \`ablationOverAnalysis512\` ${f2(r.ablationOverAnalysis512)}: the ablation pass (\`ModelSession.ablate\`, induction heads masked) ÷ the whole analysis of the same text.`,
     `- \`hfGpt2SmallAnalysisOverTorch512\` ${f2(r.hfGpt2SmallAnalysisOverTorch512)}: GPT-2 small shaped folder (random fp16 weights), the whole analysis of ${h.positions ?? 512} positions, ablation included (${h.analysisWithAblationMs ? `${h.analysisWithAblationMs.median.toFixed(0)} ms` : '-'}) ÷ one PyTorch eager forward with attentions (\`output_attentions\`, training/hf_reference.py, the \`transformers\` maths) on the same weights (${h.torchForwardWithAttentionsMs ? `${h.torchForwardWithAttentionsMs.median.toFixed(0)} ms` : '-'}); ${h.reps ?? '-'} pairs.`,
     `- \`hfGpt2SmallAnalysisOverForward512\` ${f2(r.hfGpt2SmallAnalysisOverForward512)}: the same whole analysis ÷ one logits-only forward of the same graph (the engine's backend \`forward\` with \`wantAttentions: false\`, through the worker: ${h.logitsOnlyForwardMs ? `${h.logitsOnlyForwardMs.median.toFixed(0)} ms` : '-'}).`,
