@@ -104,6 +104,8 @@ def decoder(p, cfg, ids, head_mask=None, need_attn=False):
         if sandwich or t == "olmo2":
             m = norm(m, w("post_feedforward_layernorm.weight"))
         h = h + m
+    if ref.CAPTURE is not None:
+        ref.CAPTURE["h"] = h
     h = norm(h, p["model.norm.weight"])
     logits = h @ p.get("lm_head.weight", p["model.embed_tokens.weight"]).T
     if sandwich and cfg.get("final_logit_softcapping"):

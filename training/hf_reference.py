@@ -14,6 +14,11 @@ import math
 import torch
 import torch.nn.functional as F
 
+# When a dict: attend() appends each layer's head outputs z [batch, heads, seq, d_head] (head mask
+# applied) to CAPTURE["z"], and each forward stores the residual stream entering the final norm in
+# CAPTURE["h"] (for direct logit attribution, training/dla_reference.py).
+CAPTURE = None
+
 ACTIVATIONS = {
     "gelu": lambda x: F.gelu(x),
     "gelu_new": lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0)))),
@@ -43,6 +48,8 @@ def attend(q, k, v, scale_div, scale_mul, mask_row, softcap=None, window=None):
     z = torch.matmul(p, v)
     if mask_row is not None:
         z = z * mask_row[None, :, None, None]
+    if CAPTURE is not None:
+        CAPTURE["z"].append(z)
     return z, p
 
 
@@ -99,6 +106,8 @@ def gpt2(p, cfg, ids, head_mask=None, need_attn=False):
         m = F.layer_norm(h, (d,), w("ln_2.weight"), w("ln_2.bias"), eps)
         m = act(m @ w("mlp.c_fc.weight") + w("mlp.c_fc.bias")) @ w("mlp.c_proj.weight") + w("mlp.c_proj.bias")
         h = h + m
+    if CAPTURE is not None:
+        CAPTURE["h"] = h
     h = F.layer_norm(h, (d,), p[pre + "ln_f.weight"], p[pre + "ln_f.bias"], eps)
     logits = h @ p.get("lm_head.weight", p[pre + "wte.weight"]).T
     return (logits, torch.stack(pats, 1)) if need_attn else logits
@@ -132,6 +141,8 @@ def gpt_neox(p, cfg, ids, head_mask=None, need_attn=False):
         else:
             a = attn + h
             h = mlp(ln(a, "post_attention_layernorm")) + a
+    if CAPTURE is not None:
+        CAPTURE["h"] = h
     h = F.layer_norm(h, (d,), p["gpt_neox.final_layer_norm.weight"], p["gpt_neox.final_layer_norm.bias"], eps)
     logits = h @ p.get("embed_out.weight", p["gpt_neox.embed_in.weight"]).T
     return (logits, torch.stack(pats, 1)) if need_attn else logits
@@ -166,6 +177,8 @@ def llama(p, cfg, ids, head_mask=None, need_attn=False):
         h = h + lin(merge_heads(z), "self_attn.o_proj")
         x = rms_norm(h, w("post_attention_layernorm.weight"), eps)
         h = h + lin(act(lin(x, "mlp.gate_proj")) * lin(x, "mlp.up_proj"), "mlp.down_proj")
+    if CAPTURE is not None:
+        CAPTURE["h"] = h
     h = rms_norm(h, p["model.norm.weight"], eps)
     logits = h @ p.get("lm_head.weight", p["model.embed_tokens.weight"]).T
     return (logits, torch.stack(pats, 1)) if need_attn else logits

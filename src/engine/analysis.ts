@@ -6,7 +6,7 @@ import { EngineError } from './errors';
 import type { InferenceBackend } from './backend';
 import type { HeadScore } from './probe';
 import { copyWindow, reusable, sameWindow } from './windowReuse';
-import { attentionReader, findEvents, repeatedRows, scoreWindow } from './windowScores';
+import { attentionReader, eventAttribution, findEvents, repeatedRows, scoreWindow, successorPairs } from './windowScores';
 import type { TextTokenizer, TokenizedText } from './tokenizer';
 
 import type { HeadRef } from '../protocol/headRef';
@@ -87,6 +87,10 @@ export interface Analysis {
   /** Without kept attentions: every head's attention from each event's query to its source
    *  ([n_layers * n_heads], by query), for the panel's induction scores on the text. */
   eventAttention?: Map<number, Float32Array>;
+  /** Each event's direct logit attribution ([n_layers * n_heads], layer * n_heads + head), by
+   *  query: every head's direct contribution to the logit of B at the query (definitions); absent
+   *  for models run from an ONNX file. */
+  eventDla?: Map<number, Float32Array>;
   /** Characters of the text covered by the analyzed tokens (less than its length when cut). */
   analyzedLength: number;
   /** Why the text was cut, if it was: the token limit, or the memory the attention patterns of
@@ -102,6 +106,10 @@ export interface AnalyzeOptions {
   /** Without kept attentions: every head's attention from each event's query to its source
    *  ([n_layers * n_heads], by query), for the panel's induction scores on the text. */
   eventAttention?: Map<number, Float32Array>;
+  /** Each event's direct logit attribution ([n_layers * n_heads], layer * n_heads + head), by
+   *  query: every head's direct contribution to the logit of B at the query (definitions); absent
+   *  for models run from an ONNX file. */
+  eventDla?: Map<number, Float32Array>;
   /** [n_layers, n_heads] mask applied to every forward pass (ablation chosen by the user). */
   headMask?: Float32Array;
   /** Cancels the analysis: checked between windows and passed to every forward pass. */
@@ -221,25 +229,32 @@ export async function analyze(
   const previous = reusable({ previous: opts.previous, dims, inductionHeads, headMask, topK: k, keepAttentions: keepAttn });
   const residAt = ablationStart(dims, inductionHeads, headMask) || undefined;
   const eventAttention = keepAttn ? undefined : new Map<number, Float32Array>();
+  const eventDla = new Map<number, Float32Array>();
   for (const w of planWindows(N, dims.nCtx, bosPrefix(dims))) {
     throwIfCancelled(opts.token);
     const same = previous ? sameWindow(previous, w, tokens.ids) : undefined;
     if (same) {
-      windows.push(copyWindow(previous!, same, loss, predictions, events, eventAttention));
+      windows.push(copyWindow(previous!, same, loss, predictions, events, eventAttention, eventDla));
       continue;
     }
     const ids = windowIds(dims, tokens.ids, w);
-    const rows = keepAttn ? undefined : repeatedRows(tokens.ids, w, dims);
-    const out = await backend.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: keepAttn, residAt, rows, token: opts.token });
+    const rows = repeatedRows(tokens.ids, w, dims);
+    const dla = successorPairs(tokens.ids, w, dims, rows);
+    const out = await backend.forward({
+      ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: keepAttn, residAt, rows, dlaPairs: dla.pairs, token: opts.token,
+    });
     throwIfCancelled(opts.token);
     scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
-    findEvents(tokens.ids, w, out, dims, inductionHeads, events, attentionReader(out, dims, w, rows), eventAttention);
+    const found: InductionEvent[] = [];
+    findEvents(tokens.ids, w, out, dims, inductionHeads, found, attentionReader(out, dims, w, rows), eventAttention);
+    eventAttribution(out, dims, found, dla.index, eventDla);
+    events.push(...found);
     windows.push({ ...w, attentions: keepAttn ? out.attentions : null, ...(out.resid ? { resid: out.resid } : {}), ...(out.prevAttn ? { prevAttn: out.prevAttn } : {}) });
   }
   events.sort((a, b) => a.query - b.query);
   return {
     dims, tokens, heads, inductionHeads, events, loss, predictions, windows, ablationGain: null, headMask, topK: k,
-    analyzedLength: tokens.ends[N - 1], cutBy, ...(eventAttention ? { eventAttention } : {}),
+    analyzedLength: tokens.ends[N - 1], cutBy, ...(eventAttention ? { eventAttention } : {}), ...(eventDla.size ? { eventDla } : {}),
   };
 }
 

@@ -20,6 +20,8 @@ export interface ForwardRequest {
   /** Attention on demand (batch 1): the model positions whose attention rows to return for every
    *  head (attnRows), with every position's attention to the one before (prevAttn). */
   rows?: Int32Array;
+  /** Direct logit attribution (with `rows`): (index into rows, token id) pairs, flat [P * 2]. */
+  dlaPairs?: Int32Array;
   /** Cancels the pass (a backend in another thread is told; one in process checks before it runs). */
   token?: CancellationToken;
 }
@@ -40,6 +42,8 @@ export interface ForwardResult {
   /** With `rows` (R of them): [batch, n_layers, n_heads, R, seq] and [batch, n_layers, n_heads, seq]. */
   attnRows?: Float32Array;
   prevAttn?: Float32Array;
+  /** With `dlaPairs` (P of them), when the graph is built by the engine: [batch, n_layers, n_heads, P]. */
+  dla?: Float32Array;
 }
 
 /** Anything that runs the forward pass: the in-process ORT model, the worker client, a test fake. */

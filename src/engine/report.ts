@@ -19,6 +19,8 @@ export function analysisJson(s: ModelSession, a: Analysis, topK: number) {
     events: a.events.map((e) => ({
       query: e.query, source: e.source, successorId: e.successorId, attention: e.attention,
       head: { layer: e.head.layer, head: e.head.head }, prob: e.prob, rank: e.rank, hit: e.hit,
+      // n_layers × n_heads, index layer * n_heads + head; null for a model run from an ONNX file.
+      dla: a.eventDla?.has(e.query) ? Array.from(a.eventDla.get(e.query)!) : null,
     })),
     loss: a.loss,
     ablationGain: a.ablationGain ?? a.loss.map(() => null),
@@ -28,3 +30,12 @@ export function analysisJson(s: ModelSession, a: Analysis, topK: number) {
   }
   return out;
 }
+
+/** The `n` heads with the largest direct logit attribution to an event's B, largest first. */
+export function topAttributions(a: Analysis, query: number, n = 3): { layer: number; head: number; value: number }[] {
+  const v = a.eventDla?.get(query);
+  if (!v) return [];
+  const H = a.dims.nHeads;
+  return Array.from(v, (value, i) => ({ layer: Math.floor(i / H), head: i % H, value })).sort((x, y) => y.value - x.value).slice(0, n);
+}
+

@@ -47,7 +47,7 @@ export function sameWindow(p: Analysis, w: Omit<AnalysisWindow, 'attentions'>, i
 /** Copies the window's results for its own tokens; keeps its ablation gains for computeAblation. */
 export function copyWindow(
   p: Analysis, pw: AnalysisWindow, loss: (number | null)[], predictions: Prediction[][], events: InductionEvent[],
-  eventAttention?: Map<number, Float32Array>,
+  eventAttention?: Map<number, Float32Array>, eventDla?: Map<number, Float32Array>,
 ): AnalysisWindow {
   for (let q = pw.ownStart; q < pw.ownEnd; q++) {
     loss[q] = p.loss[q];
@@ -58,6 +58,8 @@ export function copyWindow(
     events.push(e);
     const all = p.eventAttention?.get(e.query);
     if (all && eventAttention) eventAttention.set(e.query, all);
+    const dla = p.eventDla?.get(e.query);
+    if (dla && eventDla) eventDla.set(e.query, dla);
   }
   const gain = p.ablationGain ? p.ablationGain.slice(pw.ownStart, pw.ownEnd) : undefined;
   return {

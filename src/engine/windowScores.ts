@@ -117,3 +117,46 @@ export function findEvents(
   }
 }
 
+/**
+ * Direct logit attribution pairs of a window: for each of its rows (repeatedRows) every distinct
+ * token that follows an earlier occurrence of the row's token (the successors an induction event
+ * there can have), as (row index, token id) flat [P * 2], and the pair index of each (query, token).
+ */
+export function successorPairs(ids: Int32Array, w: Span, dims: ModelDims, rows: Int32Array): { pairs: Int32Array; index: Map<string, number> } {
+  const flat: number[] = [];
+  const index = new Map<string, number>();
+  const rowOf = new Map<number, number>();
+  rows.forEach((r, i) => rowOf.set(r, i));
+  const seen = new Map<number, number[]>();
+  for (let q = w.start; q < w.end; q++) {
+    const earlier = seen.get(ids[q]);
+    const row = rowOf.get(positionIn(dims, w, q));
+    if (earlier && row !== undefined) {
+      for (const j of earlier) {
+        const key = `${q}:${ids[j + 1]}`;
+        if (j + 1 >= q || index.has(key)) continue;
+        index.set(key, flat.length / 2);
+        flat.push(row, ids[j + 1]);
+      }
+    }
+    if (earlier) earlier.push(q);
+    else seen.set(ids[q], [q]);
+  }
+  return { pairs: Int32Array.from(flat), index };
+}
+
+/** Each event's direct logit attribution [n_layers * n_heads] from a window's dla output
+ *  [1, L, H, P], for the events of this window, by query. */
+export function eventAttribution(out: ForwardResult, dims: ModelDims, events: InductionEvent[], index: Map<string, number>, into: Map<number, Float32Array>): void {
+  if (!out.dla) return;
+  const LH = dims.nLayers * dims.nHeads;
+  const P = out.dla.length / LH;
+  for (const e of events) {
+    const p = index.get(`${e.query}:${e.successorId}`);
+    if (p === undefined || into.has(e.query)) continue;
+    const v = new Float32Array(LH);
+    for (let i = 0; i < LH; i++) v[i] = out.dla[i * P + p];
+    into.set(e.query, v);
+  }
+}
+

@@ -2,6 +2,7 @@
 // untrusted: it goes into the tooltip through appendText/code spans only, never as markdown.
 import * as vscode from 'vscode';
 import { tokenAt } from '../engine/overlay';
+import { topAttributions } from '../engine/report';
 import { codeSpan } from './markdownText';
 import type { AnalysisController, DocumentAnalysis } from './analysisController';
 import { labelMarkdown, tokenLabels } from './tokenLabels';
@@ -42,6 +43,11 @@ export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDo
     const src = doc.positionAt(d.baseOffset + a.tokens.starts[e.source]);
     md.appendMarkdown(`Induction: L${e.head.layer}H${e.head.head} → ${labelMarkdown(labels[e.source])} at ${src.line + 1}:${src.character + 1}, ${e.attention.toFixed(2)}`);
     md.appendMarkdown(` · p(B) ${e.prob.toFixed(2)}, rank ${e.rank}${e.hit ? ' · **hit**' : ''}\n\n`);
+    const top = topAttributions(a, i);
+    if (top.length) {
+      const heads = top.map((t) => `L${t.layer}H${t.head} ${t.value >= 0 ? '+' : ''}${t.value.toFixed(1)}`).join(', ');
+      md.appendMarkdown(`Direct logit attribution: ${heads} logits for ${codeSpan(tok.tokenText(e.successorId))}\n\n`);
+    }
   } else {
     md.appendMarkdown('Induction: no earlier occurrence of this token in the analyzed text\n\n');
   }

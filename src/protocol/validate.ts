@@ -108,8 +108,9 @@ export interface ResultExpectation {
   nHeads: number;
   dModel: number;
   wantAttentions: boolean;
-  /** Rows asked for (attention on demand), if any. */
+  /** Rows asked for (attention on demand), if any, and attribution pairs. */
   rows?: number;
+  pairs?: number;
 }
 
 type ResultFields = Omit<Extract<FromWorker, { type: 'result' }>, 'type'>;
@@ -135,6 +136,7 @@ function resultSizes(m: ResultFields, e: ResultExpectation): string | null {
   const heads = e.batch * e.nLayers * e.nHeads;
   if (e.rows !== undefined && (!m.attnRows || !m.prevAttn)) return `attnRows and prevAttn: expected for the ${e.rows} rows asked, got none`;
   if (m.attnRows && m.attnRows.length !== heads * (e.rows ?? -1) * e.seq) return `attnRows: expected ${heads}×${e.rows ?? 0}×${e.seq} values, got ${m.attnRows.length}`;
+  if (m.dla && m.dla.length !== heads * (e.pairs ?? -1)) return `dla: expected ${heads}×${e.pairs ?? 0} values, got ${m.dla.length}`;
   if (m.prevAttn && m.prevAttn.length !== heads * e.seq) return `prevAttn: expected ${heads}×${e.seq} values, got ${m.prevAttn.length}`;
   if (m.resid && m.resid.length !== rows * e.dModel) return `resid: expected ${e.batch}×${e.seq}×${e.dModel} = ${rows * e.dModel} values, got ${m.resid.length}`;
   if (m.logsumexp && m.logsumexp.length !== rows) return `logsumexp: expected ${e.batch}×${e.seq} = ${rows} values, got ${m.logsumexp.length}`;
@@ -167,6 +169,7 @@ const FROM_WORKER = oneOf<FromWorker, ResultExpectation | undefined>({
       resid: optional(f32()),
       attnRows: optional(f32()),
       prevAttn: optional(f32()),
+      dla: optional(f32()),
       runMs: num(0),
     }),
     (m, expect: ResultExpectation | undefined) => resultShape(m) ?? (expect ? resultSizes(m, expect) : null),
@@ -208,9 +211,11 @@ const TO_WORKER = oneOf<ToWorker, undefined>({
       residAt: optional(int(1, 4096)),
       from: optional(obj({ layer: int(1, 4096), resid: f32() })),
       rows: optional(i32()),
+      dlaPairs: optional(i32()),
     }),
     (m) => (m.ids.length !== m.batch * m.seq ? `ids: expected ${m.batch}×${m.seq} = ${m.batch * m.seq} values, got ${m.ids.length}`
-      : m.rows && (m.batch !== 1 || m.rows.some((r) => r < 0 || r >= m.seq)) ? `rows: expected positions in [0, ${m.seq - 1}] of one sequence` : null),
+      : m.rows && (m.batch !== 1 || m.rows.some((r) => r < 0 || r >= m.seq)) ? `rows: expected positions in [0, ${m.seq - 1}] of one sequence`
+      : m.dlaPairs && (!m.rows || m.dlaPairs.length % 2 || m.dlaPairs.some((v, i) => v < 0 || (i % 2 === 0 && v >= m.rows!.length))) ? 'dlaPairs: expected (row index, token id) pairs within the rows asked' : null),
   ),
   unload: obj({ requestId, modelDir, stamp: optional(str(200)) }),
   circuits: obj({ requestId, modelDir, previousHead: headRef, inductionHead: headRef }),

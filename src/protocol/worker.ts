@@ -43,6 +43,8 @@ export type ToWorker =
       from?: { layer: number; resid: Float32Array };
       /** Attention on demand: the model positions whose rows to return (ForwardRequest.rows). */
       rows?: Int32Array;
+      /** Direct logit attribution pairs (ForwardRequest.dlaPairs). */
+      dlaPairs?: Int32Array;
     }
   | { type: 'unload'; requestId: number; modelDir: string; stamp?: string }
   | { type: 'circuits'; requestId: number; modelDir: string; previousHead: HeadRef; inductionHead: HeadRef }
@@ -67,6 +69,7 @@ export type FromWorker =
       resid?: Float32Array; // [batch, seq, d_model], when residAt was asked and the graph has it
       attnRows?: Float32Array; // [batch, n_layers, n_heads, rows, seq], when rows were asked
       prevAttn?: Float32Array; // [batch, n_layers, n_heads, seq], when rows were asked
+      dla?: Float32Array; // [batch, n_layers, n_heads, pairs], when pairs were asked and the graph has them
       runMs: number;
     }
   | { type: 'circuits'; requestId: number; circuits: PanelCircuits }

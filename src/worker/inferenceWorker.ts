@@ -24,7 +24,7 @@ function post(msg: FromWorker) {
   const transfer: ArrayBuffer[] = [];
   if (msg.type === 'result') {
     transfer.push(msg.logits.buffer as ArrayBuffer);
-    for (const a of [msg.attentions, msg.logsumexp, msg.topK?.values, msg.topK?.ids, msg.resid, msg.attnRows, msg.prevAttn]) {
+    for (const a of [msg.attentions, msg.logsumexp, msg.topK?.values, msg.topK?.ids, msg.resid, msg.attnRows, msg.prevAttn, msg.dla]) {
       if (a && !transfer.includes(a.buffer as ArrayBuffer)) transfer.push(a.buffer as ArrayBuffer);
     }
   }
@@ -109,7 +109,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const t0 = performance.now();
         const out = await m.forward(msg);
         // ORT's output buffers are plain ArrayBuffers: transferred to the caller, never copied.
-        post({ type: 'result', requestId: msg.requestId, logits: out.logits, attentions: out.attentions, logsumexp: out.logsumexp, topK: out.topK, resid: out.resid, attnRows: out.attnRows, prevAttn: out.prevAttn, runMs: performance.now() - t0 });
+        post({ type: 'result', requestId: msg.requestId, logits: out.logits, attentions: out.attentions, logsumexp: out.logsumexp, topK: out.topK, resid: out.resid, attnRows: out.attnRows, prevAttn: out.prevAttn, dla: out.dla, runMs: performance.now() - t0 });
         return;
       }
     }

@@ -156,13 +156,19 @@ export class OrtModel implements InferenceBackend {
     }
     const session = from ?? this.session;
     const built = builtByEngine(this.folder);
-    if (built && !from) feeds[IO.query_rows] = new ort.Tensor('int64', BigInt64Array.from(req.rows ?? [], (r) => BigInt(r)), [req.rows?.length ?? 0]);
+    if (built && !from) {
+      feeds[IO.query_rows] = new ort.Tensor('int64', BigInt64Array.from(req.rows ?? [], (r) => BigInt(r)), [req.rows?.length ?? 0]);
+      const pairs = req.rows ? req.dlaPairs ?? [] : [];
+      feeds[IO.dla_pairs] = new ort.Tensor('int64', BigInt64Array.from(pairs, (r) => BigInt(r)), [pairs.length / 2, 2]);
+    }
     // Rows on demand: a built graph gives them; from an ONNX file they are cut from the attentions.
     const rowsOut = req.rows && !from && built;
     const fullForRows = req.rows && !from && !built;
     // The attentions are large (L*H*seq^2 floats): fetch them only when asked.
     const fetches = req.wantAttentions || fullForRows ? [m.io.logits, m.io.attentions] : [m.io.logits];
     if (rowsOut) fetches.push(IO.attn_rows, IO.prev_attn);
+    const dlaOut = rowsOut && req.dlaPairs && req.dlaPairs.length > 0;
+    if (dlaOut) fetches.push(IO.dla);
     const residAt = !from && builtByEngine(this.folder) && req.residAt && req.residAt > 0 && req.residAt < L ? req.residAt : 0;
     if (residAt) fetches.push(residOutput(residAt));
     // Small optional outputs that save the engine a pass over the logits.
@@ -187,6 +193,7 @@ export class OrtModel implements InferenceBackend {
     if (rowsOut) {
       result.attnRows = out[IO.attn_rows].data as Float32Array;
       result.prevAttn = out[IO.prev_attn].data as Float32Array;
+      if (dlaOut) result.dla = out[IO.dla].data as Float32Array;
     } else if (fullForRows) Object.assign(result, rowsFromAttentions(attentions!, req.batch, L, H, req.seq, req.rows!));
     if (residAt) result.resid = out[residOutput(residAt)].data as Float32Array;
     if (m.io.logsumexp) result.logsumexp = out[m.io.logsumexp].data as Float32Array;

@@ -166,18 +166,19 @@ export class WorkerBackend implements InferenceBackend {
     // Copied, then transferred: the caller keeps its residual stream.
     const from = req.from ? { layer: req.from.layer, resid: Float32Array.from(req.from.resid) } : undefined;
     const rows = req.rows ? Int32Array.from(req.rows) : undefined;
-    const transfer = [ids.buffer, ...[headMask, from?.resid, rows].filter((x) => x !== undefined).map((x) => x.buffer)];
+    const dlaPairs = req.dlaPairs ? Int32Array.from(req.dlaPairs) : undefined;
+    const transfer = [ids.buffer, ...[headMask, from?.resid, rows, dlaPairs].filter((x) => x !== undefined).map((x) => x.buffer)];
     const m = await this.pool.request(
       {
         type: 'forward', modelDir: this.modelDir, stamp: this.stamp, ids, batch: req.batch, seq: req.seq, headMask,
-        wantAttentions: req.wantAttentions, residAt: req.residAt, from, rows,
+        wantAttentions: req.wantAttentions, residAt: req.residAt, from, rows, dlaPairs,
       },
       transfer,
-      { batch: req.batch, seq: req.seq, wantAttentions: req.wantAttentions, ...this.dims, ...(rows ? { rows: rows.length } : {}) },
+      { batch: req.batch, seq: req.seq, wantAttentions: req.wantAttentions, ...this.dims, ...(rows ? { rows: rows.length } : {}), ...(dlaPairs ? { pairs: dlaPairs.length / 2 } : {}) },
       req.token,
     );
     if (m.type !== 'result') throw new EngineError(`unexpected worker reply ${m.type}`);
-    return { batch: req.batch, seq: req.seq, logits: m.logits, attentions: m.attentions, logsumexp: m.logsumexp, topK: m.topK, resid: m.resid, attnRows: m.attnRows, prevAttn: m.prevAttn };
+    return { batch: req.batch, seq: req.seq, logits: m.logits, attentions: m.attentions, logsumexp: m.logsumexp, topK: m.topK, resid: m.resid, attnRows: m.attnRows, prevAttn: m.prevAttn, dla: m.dla };
   }
 
   async dispose(): Promise<void> {

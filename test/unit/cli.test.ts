@@ -35,7 +35,8 @@ test('analyze --json prints exactly the documented document', () => {
   assert.deepEqual(Object.keys(j.heads[0]), ['layer', 'head', 'induction', 'previousToken', 'duplicateToken']);
   assert.equal(j.events.length, ref.analysis.events.length);
   for (const [i, e] of j.events.entries()) {
-    assert.deepEqual(Object.keys(e), ['query', 'source', 'successorId', 'attention', 'head', 'prob', 'rank', 'hit']);
+    assert.deepEqual(Object.keys(e), ['query', 'source', 'successorId', 'attention', 'head', 'prob', 'rank', 'hit', 'dla']);
+    assert.equal(e.dla.length, j.model.nLayers * j.model.nHeads, 'dla: one number per head (layer * n_heads + head)');
     assert.equal(e.source, ref.analysis.events[i].source);
   }
   assert.equal(j.loss.length, j.tokens.length);

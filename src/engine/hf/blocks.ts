@@ -37,6 +37,8 @@ const MIN_F32 = -3.4028234663852886e38;
 
 export class Blocks {
   private readonly added = new Set<string>();
+  /** Each layer's head outputs before W_O, [B, H, T, D] (head mask applied), for attributions. */
+  readonly zByLayer = new Map<number, string>();
   private readonly btShapes = new Map<number, string>();
   /** `bt`: the input's [B, T] as a shape tensor. */
   constructor(readonly g: Graph, readonly s: HfSpec, private readonly weights: WeightSource, private readonly bt: string) {}
@@ -110,9 +112,13 @@ export class Blocks {
     const g = this.g;
     const variance = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
     const normed = g.op('Mul', [x, g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(this.s.eps)])])])]);
-    let weight = this.w(`${base}.weight`, [n]);
-    if (this.s.normPlusOne) weight = g.op('Add', [g.scalar(1), weight]);
-    return g.op('Mul', [normed, weight]);
+    return g.op('Mul', [normed, this.rmsWeight(base, n)]);
+  }
+
+  /** An RMSNorm's weight as it multiplies: w, or (1 + w) for Gemma (added once per norm). */
+  rmsWeight(base: string, n = this.s.dModel): string {
+    const w = this.w(`${base}.weight`, [n]);
+    return this.s.normPlusOne ? this.g.op('Add', [this.g.scalar(1), w]) : w;
   }
 
   act(x: string): string {
@@ -179,6 +185,19 @@ export class Blocks {
     const pattern = g.op('Softmax', [scores], { axis: -1 });                             // [B, H, T, T]
     const z = g.op('Mul', [g.op('MatMul', [pattern, this.repeatKv(v)]), ctx.maskRow]);    // [B, H, T, D]
     const merged = g.op('Reshape', [g.op('Transpose', [z], { perm: [0, 2, 1, 3] }), g.ints([0, 0, H * D])]); // [B, T, H*D]
+    this.zByLayer.set(l, z);
     return { merged, pattern };
+  }
+
+  /** A W_O stored [out = d, in = H*D] (torch Linear) as [H, D, d]. */
+  perHeadFromLinear(name: string): string {
+    const { nHeads: H, dHead: D, dModel: d } = this.s;
+    return this.g.op('Reshape', [this.g.op('Transpose', [this.w(name, [d, H * D])], { perm: [1, 0] }), this.g.ints([H, D, d])]);
+  }
+
+  /** A W_O stored [in = H*D, out = d] (GPT-2's Conv1D, or an [H, D, d] tensor) as [H, D, d]. */
+  perHeadFromInOut(name: string, shape: number[]): string {
+    const { nHeads: H, dHead: D, dModel: d } = this.s;
+    return this.g.op('Reshape', [this.w(name, shape), this.g.ints([H, D, d])]);
   }
 }

@@ -4,6 +4,7 @@
 // final norm and unembedding (families/*.ts); the shared pieces are in blocks.ts.
 import { Graph, type SerializedModel } from '../onnx/graph';
 import { Blocks, type LayerContext, type WeightSource } from './blocks';
+import type { Family } from './families/family';
 import { familyOf } from './families';
 import { IO, residOutput, TOP_K } from './io';
 import { ropeTables } from './rotary';
@@ -17,6 +18,41 @@ export type { WeightSource };
  * `startLayer` s > 0 it is the graph of layers s.. only: it takes that residual stream (input
  * resid_in [B, T, d]) instead of token ids and has no attentions output (the ablation pass).
  */
+/**
+ * Every head's direct contribution to chosen tokens' logits at chosen rows [B, L, H, P]: the head's
+ * output there (z_h W_O[h], no bias) through the final norm taken as linear with the scale (and for
+ * LayerNorm the mean) the whole residual stream `h` [B, T, d] has at that row, times the token's
+ * unembedding column. Exact for a model without a final norm (the bundled one).
+ */
+function directLogitAttribution(b: Blocks, family: Family, h: string, rows: string): string {
+  const g = b.g;
+  const L = b.s.nLayers;
+  const pairs = g.input(IO.dla_pairs, 'int64', ['pairs', 2]);                                    // [P, 2]
+  const pairRow = g.op('Gather', [pairs, g.ints([0], [])], { axis: 1 });                         // [P]
+  const pairToken = g.op('Gather', [pairs, g.ints([1], [])], { axis: 1 });                       // [P]
+  const parts: string[] = [];
+  for (let l = 0; l < L; l++) {
+    const zRows = g.op('Gather', [b.zByLayer.get(l)!, rows], { axis: 2 });                       // [B, H, R, D]
+    parts.push(g.op('Unsqueeze', [g.op('MatMul', [zRows, family.headOutput(b, l)]), g.ints([1])])); // [B, 1, H, R, d]
+  }
+  let c = g.op('Concat', parts, { axis: 1 });                                                    // [B, L, H, R, d]
+  const norm = family.finalNorm(b);
+  if (norm.kind !== 'none') {
+    const hr = g.op('Gather', [h, rows], { axis: 1 });                                            // [B, R, d]
+    const mean = (x: string) => g.op('ReduceMean', [x], { axes: [-1], keepdims: 1 });
+    const centred = norm.kind === 'layer' ? g.op('Sub', [hr, mean(hr)]) : hr;
+    const sigma = g.op('Sqrt', [g.op('Add', [mean(g.op('Mul', [centred, centred])), g.scalar(b.s.eps)])]); // [B, R, 1]
+    if (norm.kind === 'layer') c = g.op('Sub', [c, mean(c)]);
+    c = g.op('Mul', [g.op('Div', [c, g.op('Unsqueeze', [sigma, g.ints([1, 2])])]), norm.weight!]); // [B, L, H, R, d]
+  }
+  const atPairs = g.op('Gather', [c, pairRow], { axis: 3 });                                     // [B, L, H, P, d]
+  const u = family.unembed(b);
+  const columns = typeof u === 'string'
+    ? g.op('Transpose', [g.op('Gather', [u, pairToken], { axis: 1 })], { perm: [1, 0] })         // [d, V] -> [P, d]
+    : g.op('Gather', [u.name, pairToken], { axis: 0 });                                          // [V, d] -> [P, d]
+  return g.op('ReduceSum', [g.op('Mul', [atPairs, columns]), g.ints([-1])], { keepdims: 0 });  // [B, L, H, P]
+}
+
 export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, startLayer = 0): SerializedModel {
   const g = new Graph();
   const family = familyOf(spec.family);
@@ -62,6 +98,7 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, 
       prevParts.push(g.op('Unsqueeze', [g.op('Gather', [flat, prevIndex], { axis: 2 }), g.ints([1])]));   // [B, 1, H, T]
     }
   }
+  if (rows) g.output(directLogitAttribution(b, family, h, rows), IO.dla, 'float32', ['batch', L, H, 'pairs']);
   let logits = b.affine(family.final(b, h), family.unembed(b), null);     // [B, T, V]
   if (spec.finalSoftcap !== null) logits = b.softcap(logits, spec.finalSoftcap);
   g.output(logits, IO.logits, 'float32', ['batch', 'seq', spec.vocab]);

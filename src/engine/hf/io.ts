@@ -10,6 +10,9 @@ export const IO = {
    *  holds for every head, and prev_attn [B, L, H, T], each position's attention to the one before
    *  (position 0: to itself). The full attentions output is computed only when fetched. */
   query_rows: 'query_rows', attn_rows: 'attn_rows', prev_attn: 'prev_attn',
+  /** Direct logit attribution: (row of query_rows, token id) pairs [P, 2] (int64) and, for each,
+   *  every head's direct contribution to that token's logit at that row, dla [B, L, H, P]. */
+  dla_pairs: 'dla_pairs', dla: 'dla',
   logsumexp: 'logsumexp', top_k: { values: 'top_k_values', indices: 'top_k_indices', k: TOP_K },
 } as const;
 

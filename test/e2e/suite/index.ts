@@ -164,6 +164,10 @@ test('hover on a repeated token shows token, predictions, the induction source, 
   const tok = r.analysis.ids[e.query];
   assert.match(text, new RegExp(`id ${tok} `));
   assert.match(text, /Next token: /);
+  // The three heads with the largest direct logit attribution to B, largest first.
+  const dla = Array.from(d.analysis.eventDla!.get(e.query)!);
+  const best = dla.indexOf(Math.max(...dla));
+  assert.match(text, new RegExp(`Direct logit attribution: L${Math.floor(best / d.analysis.dims.nHeads)}H${best % d.analysis.dims.nHeads} [+-]\\d+\\.\\d, L\\d+H\\d+ [+-]\\d+\\.\\d, L\\d+H\\d+ [+-]\\d+\\.\\d logits for `));
   const src = doc.positionAt(d.baseOffset + d.analysis.tokens.starts[e.source]);
   assert.ok(text.includes(`L${e.head.layer}H${e.head.head} → `), text);
   assert.ok(text.includes(`at ${src.line + 1}:${src.character + 1}, ${e.attention.toFixed(2)}`), text);

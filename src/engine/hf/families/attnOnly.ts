@@ -64,4 +64,6 @@ export const attnOnly: Family = {
   },
   final: (_b, h) => h,
   unembed: (b) => b.w('unembed.W_U', [b.s.dModel, b.s.vocab]),
+  headOutput: (b, l) => b.perHeadFromInOut(`blocks.${l}.attn.W_O`, [b.s.nHeads, b.s.dHead, b.s.dModel]),
+  finalNorm: () => ({ kind: 'none', weight: null }),
 };

@@ -32,6 +32,11 @@ export interface Family {
   final(b: Blocks, h: string): string;
   /** The unembedding: [V, d] used transposed, or a weight [d, V] used as is. */
   unembed(b: Blocks): Operand | string;
+  /** Layer l's W_O as [H, D, d]: each head's output is z_h · W_O[h] (direct logit attribution). */
+  headOutput(b: Blocks, l: number): string;
+  /** The final norm taken as linear at a position (its scale, and for LayerNorm its mean, from
+   *  the whole residual stream there): 'layer' w ⊙ (c − mean c) / σ, 'rms' w ⊙ c / σ, or none. */
+  finalNorm(b: Blocks): { kind: 'layer' | 'rms' | 'none'; weight: string | null };
 }
 
 /** Collects expected tensors. */

@@ -94,4 +94,6 @@ export const gemma: Family = {
   },
   final: (b, h) => b.rmsNorm(h, 'model.norm'),
   unembed: (b) => unembedding(b, 'lm_head.weight', 'model.embed_tokens.weight'),
+  headOutput: (b, l) => b.perHeadFromLinear(at(l, 'self_attn.o_proj.weight')),
+  finalNorm: (b) => ({ kind: 'rms', weight: b.rmsWeight('model.norm') }),
 };

@@ -64,4 +64,6 @@ export const gpt2: Family = {
   },
   final: (b, h) => b.layerNorm(h, `${prefix((k) => b.has(k))}ln_f`),
   unembed: (b) => unembedding(b, 'lm_head.weight', `${prefix((k) => b.has(k))}wte.weight`),
+  headOutput: (b, l) => b.perHeadFromInOut(`${prefix((k) => b.has(k))}h.${l}.attn.c_proj.weight`, [b.s.dModel, b.s.dModel]),
+  finalNorm: (b) => ({ kind: 'layer', weight: b.w(`${prefix((k) => b.has(k))}ln_f.weight`, [b.s.dModel]) }),
 };

@@ -62,4 +62,6 @@ export const neox: Family = {
   },
   final: (b, h) => b.layerNorm(h, 'gpt_neox.final_layer_norm'),
   unembed: (b) => unembedding(b, 'embed_out.weight', 'gpt_neox.embed_in.weight'),
+  headOutput: (b, l) => b.perHeadFromLinear(at(l, 'attention.dense.weight')),
+  finalNorm: (b) => ({ kind: 'layer', weight: b.w('gpt_neox.final_layer_norm.weight', [b.s.dModel]) }),
 };
