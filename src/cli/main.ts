@@ -6,10 +6,13 @@ import { openModel } from '../engine/model';
 import { OrtModel } from '../worker/ortModel';
 import { ModelSession } from '../engine/session';
 import { textBudget } from '../engine/analysis';
-import { analysisJson } from '../engine/report';
+import { analysisJson, pathAblationJson } from '../engine/report';
 import { circuitsText, headsTable, analysisTable } from './format';
 import { circuitsUnavailableReason, computeCircuits } from '../engine/circuits';
 import { readSafetensors } from '../engine/safetensors';
+import { runPathTest } from '../engine/pathTest';
+import type { HeadRef } from '../protocol/headRef';
+import type { PathName, PathSpec } from '../protocol/pathSpec';
 
 /** The same default as the extension's inductionLens.maxTokens setting, and the same maximum. */
 export const DEFAULT_MAX_TOKENS = 2048;
@@ -18,7 +21,8 @@ export const MAX_MAX_TOKENS = 8192;
 const USAGE = `usage:
   induction-lens analyze FILE [--model DIR] [--json] [--top-k K] [--induction-threshold X] [--max-tokens N]
   induction-lens heads [--model DIR] [--json]
-  induction-lens circuits [--model DIR] --json`;
+  induction-lens circuits [--model DIR] --json
+  induction-lens path-ablation FILE --sender L0H2 --receiver L1H7 --path q|k|v [--mode zero|mean] [--norm recompute|frozen] [--model DIR] --json`;
 
 class UsageError extends Error {}
 
@@ -30,6 +34,23 @@ interface Args {
   topK: number;
   threshold: number;
   maxTokens: number;
+  sender?: HeadRef;
+  receiver?: HeadRef;
+  path?: PathName;
+  mode: PathSpec['mode'];
+  norm: PathSpec['norm'];
+}
+
+/** "L1H7" -> { layer: 1, head: 7 }. */
+function headArg(v: string, flag: string): HeadRef {
+  const m = /^L(\d{1,4})H(\d{1,4})$/i.exec(v);
+  if (!m) throw new UsageError(`${flag} must name a head as L<layer>H<head>, e.g. L1H7 (got "${v}")`);
+  return { layer: Number(m[1]), head: Number(m[2]) };
+}
+
+function oneOf<T extends string>(v: string, flag: string, values: readonly T[]): T {
+  if (!(values as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${values.join(', ')} (got "${v}")`);
+  return v as T;
 }
 
 export function defaultModelDir(): string {
@@ -38,10 +59,10 @@ export function defaultModelDir(): string {
 
 export function parseArgs(argv: string[]): Args {
   const [command, ...rest] = argv;
-  if (!command || !['analyze', 'heads', 'circuits'].includes(command)) {
+  if (!command || !['analyze', 'heads', 'circuits', 'path-ablation'].includes(command)) {
     throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   }
-  const args: Args = { command, model: defaultModelDir(), json: false, topK: 0, threshold: 0.4, maxTokens: DEFAULT_MAX_TOKENS };
+  const args: Args = { command, model: defaultModelDir(), json: false, topK: 0, threshold: 0.4, maxTokens: DEFAULT_MAX_TOKENS, mode: 'zero', norm: 'recompute' };
   const value = (i: number, flag: string) => {
     if (i >= rest.length || rest[i].startsWith('--')) throw new UsageError(`${flag} needs a value`);
     return rest[i];
@@ -62,11 +83,20 @@ export function parseArgs(argv: string[]): Args {
       const n = Number(value(++i, a));
       if (!Number.isInteger(n) || n < 16 || n > MAX_MAX_TOKENS) throw new UsageError(`--max-tokens must be an integer from 16 to ${MAX_MAX_TOKENS}`);
       args.maxTokens = n;
-    } else if (a.startsWith('--')) throw new UsageError(`unknown flag ${a}`);
-    else if (command === 'analyze' && args.file === undefined) args.file = a;
+    } else if (a === '--sender') args.sender = headArg(value(++i, a), a);
+    else if (a === '--receiver') args.receiver = headArg(value(++i, a), a);
+    else if (a === '--path') args.path = oneOf(value(++i, a), a, ['q', 'k', 'v'] as const);
+    else if (a === '--mode') args.mode = oneOf(value(++i, a), a, ['zero', 'mean'] as const);
+    else if (a === '--norm') args.norm = oneOf(value(++i, a), a, ['recompute', 'frozen'] as const);
+    else if (a.startsWith('--')) throw new UsageError(`unknown flag ${a}`);
+    else if ((command === 'analyze' || command === 'path-ablation') && args.file === undefined) args.file = a;
     else throw new UsageError(`unexpected argument "${a}"`);
   }
-  if (command === 'analyze' && args.file === undefined) throw new UsageError('analyze needs a FILE');
+  if ((command === 'analyze' || command === 'path-ablation') && args.file === undefined) throw new UsageError(`${command} needs a FILE`);
+  if (command === 'path-ablation') {
+    if (!args.sender || !args.receiver || !args.path) throw new UsageError('path-ablation needs --sender, --receiver and --path');
+    if (!args.json) throw new UsageError('path-ablation prints JSON only: add --json');
+  }
   if (command === 'circuits' && !args.json) throw new UsageError('circuits prints JSON only: add --json');
   return args;
 }
@@ -117,13 +147,17 @@ async function run(args: Args): Promise<string> {
     return circuitsText(computeCircuits(weights, model.folder.manifest)) + '\n';
   }
   // Read no more of the file than the analysis can use (3 UTF-8 bytes per UTF-16 unit at most).
-  const file = args.command === 'analyze' ? readTextFile(args.file!, 3 * textBudget(model.tokenizer, args.maxTokens)) : null;
+  const file = args.command === 'analyze' || args.command === 'path-ablation' ? readTextFile(args.file!, 3 * textBudget(model.tokenizer, args.maxTokens)) : null;
   const text = file?.text ?? '';
   const backend = await OrtModel.load(model.folder);
   const session = new ModelSession(model, backend);
   try {
     const probe = await session.probe();
     if (args.command === 'heads') return headsTable(session, probe, args.threshold, args.json);
+    if (args.command === 'path-ablation') {
+      const spec: PathSpec = { sender: args.sender!, receiver: args.receiver!, path: args.path!, mode: args.mode, norm: args.norm };
+      return JSON.stringify(pathAblationJson(session, await runPathTest(session, text, spec, { maxTokens: args.maxTokens }))) + '\n';
+    }
     const a = await session.analyze(text, { inductionThreshold: args.threshold, topK: Math.max(args.topK, 1), keepAttentions: false, maxTokens: args.maxTokens });
     if (a.cutBy || file?.cut) {
       process.stderr.write(`induction-lens: analyzed the first ${a.tokens.ids.length} tokens (${a.analyzedLength} characters) of ${args.file}; the rest was cut (--max-tokens ${args.maxTokens})\n`);

@@ -1,4 +1,5 @@
 import type { CancellationToken } from './cancellation';
+import type { PathSpec } from './hf/pathAblation';
 
 // What the engine needs from an inference backend: the in-process onnxruntime model
 // (src/worker/ortModel.ts), the worker client, or a test fake.
@@ -20,6 +21,9 @@ export interface ForwardRequest {
   /** Attention on demand (batch 1): the model positions whose attention rows to return for every
    *  head (attnRows), with every position's attention to the one before (prevAttn). */
   rows?: Int32Array;
+  /** Run the model with this path ablated (hf/pathAblation.ts): a graph of its own, built on
+   *  first use; models run from an ONNX file refuse it. */
+  path?: PathSpec;
   /** Direct logit attribution (with `rows`): (index into rows, token id) pairs, flat [P * 2]. */
   dlaPairs?: Int32Array;
   /** Cancels the pass (a backend in another thread is told; one in process checks before it runs). */

@@ -1,6 +1,7 @@
 // The JSON report of an analysis: what the CLI prints with --json and the panel's Export JSON
 // writes (the documents named in the issues).
 import type { Analysis } from './analysis';
+import type { PathTestResult } from './pathTest';
 import type { ModelSession } from './session';
 
 export function modelJson(s: ModelSession) {
@@ -8,12 +9,26 @@ export function modelJson(s: ModelSession) {
   return { id: s.id, nLayers: d.nLayers, nHeads: d.nHeads, nCtx: d.nCtx };
 }
 
+/** The analysed tokens: id, text, and their UTF-16 span in the text. */
+function tokensJson(s: ModelSession, a: Analysis) {
+  return Array.from(a.tokens.ids, (id, i) => ({ id, text: s.model.tokenizer.tokenText(id), start: a.tokens.starts[i], end: a.tokens.ends[i] }));
+}
+
+/** `path-ablation --json`: the documented fields, in order. */
+export function pathAblationJson(s: ModelSession, r: PathTestResult) {
+  const head = (h: { layer: number; head: number }) => ({ layer: h.layer, head: h.head });
+  return {
+    model: modelJson(s), sender: head(r.path.sender), receiver: head(r.path.receiver), path: r.path.path, mode: r.path.mode,
+    tokens: tokensJson(s, r.analysis), loss: r.loss, meanLoss: r.meanLoss, receiverInductionScore: r.receiverInductionScore,
+  };
+}
+
 export function analysisJson(s: ModelSession, a: Analysis, topK: number) {
   const tok = s.model.tokenizer;
   const text = (id: number) => tok.tokenText(id);
   const out: Record<string, unknown> = {
     model: modelJson(s),
-    tokens: Array.from(a.tokens.ids, (id, i) => ({ id, text: text(id), start: a.tokens.starts[i], end: a.tokens.ends[i] })),
+    tokens: tokensJson(s, a),
     heads: a.heads.map((h) => ({ layer: h.layer, head: h.head, induction: h.induction, previousToken: h.previousToken, duplicateToken: h.duplicateToken })),
     inductionHeads: a.inductionHeads,
     events: a.events.map((e) => ({

@@ -212,6 +212,9 @@ const TO_WORKER = oneOf<ToWorker, undefined>({
       from: optional(obj({ layer: int(1, 4096), resid: f32() })),
       rows: optional(i32()),
       dlaPairs: optional(i32()),
+      path: optional(obj({
+        sender: headRef, receiver: headRef, path: literal('q', 'k', 'v'), mode: literal('zero', 'mean'), norm: literal('recompute', 'frozen'),
+      })),
     }),
     (m) => (m.ids.length !== m.batch * m.seq ? `ids: expected ${m.batch}×${m.seq} = ${m.batch * m.seq} values, got ${m.ids.length}`
       : m.rows && (m.batch !== 1 || m.rows.some((r) => r < 0 || r >= m.seq)) ? `rows: expected positions in [0, ${m.seq - 1}] of one sequence`

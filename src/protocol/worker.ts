@@ -17,6 +17,8 @@ export interface WorkerModelSummary {
   kind: string;
 }
 
+import type { PathSpec } from './pathSpec';
+
 export type ToWorker =
   /** Reads and checks a model folder's files (the host never does). */
   | { type: 'open'; requestId: number; modelDir: string }
@@ -45,6 +47,8 @@ export type ToWorker =
       rows?: Int32Array;
       /** Direct logit attribution pairs (ForwardRequest.dlaPairs). */
       dlaPairs?: Int32Array;
+      /** Run with this path ablated (ForwardRequest.path). */
+      path?: PathSpec;
     }
   | { type: 'unload'; requestId: number; modelDir: string; stamp?: string }
   | { type: 'circuits'; requestId: number; modelDir: string; previousHead: HeadRef; inductionHead: HeadRef }

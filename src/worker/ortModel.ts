@@ -8,6 +8,7 @@ import { throwIfCancelled } from '../engine/cancellation';
 import type { ModelFolder } from '../engine/manifest';
 import { buildHfGraph } from '../engine/hf/build';
 import { IO, residOutput } from '../engine/hf/io';
+import type { PathSpec } from '../engine/hf/pathAblation';
 import { rowsFromAttentions } from '../engine/attentionRows';
 import { attnOnlySpec } from '../engine/hf/families/attnOnly';
 import { readSafetensors } from '../engine/safetensors';
@@ -29,14 +30,14 @@ export interface LoadOptions {
 /** The graph of a Hugging Face folder, built from its weights (float32, held outside the
  *  protobuf); the file buffers are released as soon as the graph holds its float32 copies.
  *  `startLayer` > 0: the graph of the layers from there on (buildHfGraph). */
-async function buildHfModel(hf: HfFolder, o: LoadOptions, startLayer = 0): Promise<SerializedModel> {
+async function buildHfModel(hf: HfFolder, o: LoadOptions, startLayer = 0, path: PathSpec | null = null): Promise<SerializedModel> {
   const reader = new TensorReader(hf.weights);
   const cancelled = o.cancelled ?? (() => false);
   try {
     await reader.preload((done, total) => o.onStage?.({ stage: 'reading', done, total }), cancelled);
     if (cancelled()) throw new CancelledError();
     o.onStage?.({ stage: 'building' });
-    return buildHfGraph(hf.spec, reader, hf.nCtx, startLayer);
+    return buildHfGraph(hf.spec, reader, hf.nCtx, startLayer, path);
   } finally {
     reader.release();
   }
@@ -44,12 +45,12 @@ async function buildHfModel(hf: HfFolder, o: LoadOptions, startLayer = 0): Promi
 
 /** The graph of an attention-only model whose model.json says "graph": "weights" (the bundled
  *  model): built from weights.safetensors like a Hugging Face one; the ONNX file is not run. */
-function buildAttnOnlyModel(folder: ModelFolder, o: LoadOptions, startLayer = 0): SerializedModel {
+function buildAttnOnlyModel(folder: ModelFolder, o: LoadOptions, startLayer = 0, path: PathSpec | null = null): SerializedModel {
   o.onStage?.({ stage: 'building' });
   const m = folder.manifest;
   const weights = readSafetensors(folder.weightsPath!);
   const source = { has: (n: string) => weights.has(n), get: (n: string) => weights.get(n)! };
-  return buildHfGraph(attnOnlySpec(m.architecture, m.bos_token_id), source, m.architecture.n_ctx, startLayer);
+  return buildHfGraph(attnOnlySpec(m.architecture, m.bos_token_id), source, m.architecture.n_ctx, startLayer, path);
 }
 
 /** Whether the engine builds this folder's graph (it then has resid outputs and suffix graphs). */
@@ -61,8 +62,10 @@ const SUFFIX_MEMORY_SHARE = 0.6;
 type Meta = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 
 export class OrtModel implements InferenceBackend {
-  /** Sessions of the graphs that start at a later layer, made on first use (ablation passes). */
+  /** Sessions of the graphs that start at a later layer, made on first use (ablation passes), and
+   *  of graphs with a path ablation built in (the last few asked for). */
   private readonly suffixes = new Map<number, Promise<ort.InferenceSession | null>>();
+  private readonly paths = new Map<string, Promise<ort.InferenceSession | null>>();
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -111,6 +114,41 @@ export class OrtModel implements InferenceBackend {
     return new OrtModel(session, folder, options);
   }
 
+  /** The session of the whole model with path `p` ablated (null: not possible, see suffix()). */
+  private pathSession(p: PathSpec): Promise<ort.InferenceSession | null> {
+    const { n_layers: L, n_heads: H } = this.folder.manifest.architecture;
+    const ok = (h: { layer: number; head: number }) => Number.isInteger(h.layer) && Number.isInteger(h.head) && h.layer >= 0 && h.layer < L && h.head >= 0 && h.head < H;
+    if (!ok(p.sender) || !ok(p.receiver) || p.receiver.layer <= p.sender.layer) {
+      return Promise.reject(new EngineError(`path ablation needs heads of this model (${L} layers × ${H} heads) and a receiver in a later layer than the sender`));
+    }
+    const key = JSON.stringify(p);
+    let s = this.paths.get(key);
+    if (!s) {
+      s = this.makeSession(0, p);
+      s.catch(() => this.paths.delete(key));
+      this.paths.set(key, s);
+      // A few kept: a panel's tests of one circuit reuse them, and each holds the weights.
+      for (const old of [...this.paths.keys()].slice(0, -3)) {
+        void this.paths.get(old)!.then((x) => x?.release()).catch(() => undefined);
+        this.paths.delete(old);
+      }
+    }
+    return s;
+  }
+
+  /** A session of a graph the engine builds: from `startLayer`, with `path` ablated; null when
+   *  this model's graph is an ONNX file or memory does not allow a second copy of the weights. */
+  private async makeSession(startLayer: number, path: PathSpec | null): Promise<ort.InferenceSession | null> {
+    const f = this.folder;
+    if (!builtByEngine(f)) return null;
+    const L = f.manifest.architecture.n_layers;
+    const params = f.hf ? f.hf.weights.parameterCount : 0;
+    // The new graph's float32 weights (at most those of the whole model) and the build's peak.
+    if (process.memoryUsage().rss + 2.5 * 4 * params * ((L - startLayer) / L + 0.2) > SUFFIX_MEMORY_SHARE * os.totalmem()) return null;
+    const built = f.hf ? await buildHfModel(f.hf, {}, startLayer, path) : buildAttnOnlyModel(f, {}, startLayer, path);
+    return ort.InferenceSession.create(built.model, { ...this.options, externalData: built.externalData });
+  }
+
   /**
    * The session of the layers from `layer` on, or null when this model cannot have one (an ONNX
    * file) or the machine lacks the memory for a second copy of those weights: the caller then
@@ -119,16 +157,7 @@ export class OrtModel implements InferenceBackend {
   private suffix(layer: number): Promise<ort.InferenceSession | null> {
     let s = this.suffixes.get(layer);
     if (!s) {
-      s = (async () => {
-        const f = this.folder;
-        if (!builtByEngine(f)) return null;
-        const L = f.manifest.architecture.n_layers;
-        const params = f.hf ? f.hf.weights.parameterCount : 0;
-        // The suffix's float32 weights (at most those of the whole model) and the build's peak.
-        if (process.memoryUsage().rss + 2.5 * 4 * params * ((L - layer) / L + 0.2) > SUFFIX_MEMORY_SHARE * os.totalmem()) return null;
-        const built = f.hf ? await buildHfModel(f.hf, {}, layer) : buildAttnOnlyModel(f, {}, layer);
-        return ort.InferenceSession.create(built.model, { ...this.options, externalData: built.externalData });
-      })();
+      s = this.makeSession(layer, null);
       s.catch(() => this.suffixes.delete(layer));
       this.suffixes.set(layer, s);
     }
@@ -154,7 +183,12 @@ export class OrtModel implements InferenceBackend {
       for (let i = 0; i < ids.length; i++) ids[i] = BigInt(req.ids[i]);
       feeds[m.io.input_ids] = new ort.Tensor('int64', ids, [req.batch, req.seq]);
     }
-    const session = from ?? this.session;
+    let session = from ?? this.session;
+    if (req.path && !from) {
+      const ps = await this.pathSession(req.path);
+      if (!ps) throw new EngineError(`${this.folder.onnxPath}: path ablation needs a graph the engine builds (a Hugging Face folder or "graph": "weights") and the memory for a second copy of its weights`);
+      session = ps;
+    }
     const built = builtByEngine(this.folder);
     if (built && !from) {
       feeds[IO.query_rows] = new ort.Tensor('int64', BigInt64Array.from(req.rows ?? [], (r) => BigInt(r)), [req.rows?.length ?? 0]);
@@ -205,8 +239,9 @@ export class OrtModel implements InferenceBackend {
   }
 
   async dispose(): Promise<void> {
-    const suffixes = await Promise.all([...this.suffixes.values()].map((s) => s.catch(() => null)));
+    const suffixes = await Promise.all([...this.suffixes.values(), ...this.paths.values()].map((s) => s.catch(() => null)));
     this.suffixes.clear();
+    this.paths.clear();
     for (const s of suffixes) await s?.release();
     await this.session.release();
   }

@@ -171,7 +171,7 @@ export class WorkerBackend implements InferenceBackend {
     const m = await this.pool.request(
       {
         type: 'forward', modelDir: this.modelDir, stamp: this.stamp, ids, batch: req.batch, seq: req.seq, headMask,
-        wantAttentions: req.wantAttentions, residAt: req.residAt, from, rows, dlaPairs,
+        wantAttentions: req.wantAttentions, residAt: req.residAt, from, rows, dlaPairs, path: req.path,
       },
       transfer,
       { batch: req.batch, seq: req.seq, wantAttentions: req.wantAttentions, ...this.dims, ...(rows ? { rows: rows.length } : {}), ...(dlaPairs ? { pairs: dlaPairs.length / 2 } : {}) },

@@ -4,6 +4,7 @@
 import type { Tensor } from '../safetensors';
 import { EngineError } from '../errors';
 import type { Graph } from '../onnx/graph';
+import type { PathName, PathSpec } from './pathAblation';
 import { rotary, type RopeTables } from './rotary';
 import type { HfSpec } from './spec';
 
@@ -39,6 +40,10 @@ export class Blocks {
   private readonly added = new Set<string>();
   /** Each layer's head outputs before W_O, [B, H, T, D] (head mask applied), for attributions. */
   readonly zByLayer = new Map<number, string>();
+  /** The path ablation this graph has built in (pathAblation.ts), and the sender's output
+   *  [B, T, d] once its layer is built. */
+  path: PathSpec | null = null;
+  senderOut: string | null = null;
   private readonly btShapes = new Map<number, string>();
   /** `bt`: the input's [B, T] as a shape tensor. */
   constructor(readonly g: Graph, readonly s: HfSpec, private readonly weights: WeightSource, private readonly bt: string) {}
@@ -62,6 +67,15 @@ export class Blocks {
     const t = this.tensor(name, shape);
     this.added.add(name);
     return this.g.weight(name, t.data, t.shape);
+  }
+
+  /** A weight derived from stored ones (made once, however often it is used). */
+  derived(name: string, dims: number[], make: () => Float32Array): string {
+    if (!this.added.has(name)) {
+      this.added.add(name);
+      this.g.weight(name, make(), dims);
+    }
+    return name;
   }
 
   /** A torch Linear weight [out, in], used transposed. */
@@ -166,16 +180,23 @@ export class Blocks {
    * softmax, head mask on each head's output. Returns the heads merged [B, T, H * D] and the
    * pattern [B, H, T, T].
    */
-  attend(l: number, q: string, k: string, v: string, ctx: LayerContext): { merged: string; pattern: string } {
+  attend(
+    l: number, q: string, k: string, v: string, ctx: LayerContext,
+    alt?: { q: string; k: string; v: string; path: PathName; head: number },
+  ): { merged: string; pattern: string } {
     const g = this.g;
     const { nHeads: H, dHead: D } = this.s;
     const sliding = this.s.layerTypes[l] === 'sliding';
     const rope = sliding && ctx.localRope ? ctx.localRope : ctx.rope;
-    if (rope) {
-      q = rotary(g, q, rope);
-      k = rotary(g, k, rope);
+    const rot = (x: string) => (rope ? rotary(g, x, rope) : x);
+    // Per query head [B, H, T, D]; a path ablation swaps in the receiver head's alternative.
+    const per = { q: rot(q), k: this.repeatKv(rot(k)), v: this.repeatKv(v) };
+    if (alt) {
+      const altPer = { q: rot(alt.q), k: this.repeatKv(rot(alt.k)), v: this.repeatKv(alt.v) }[alt.path];
+      const oneHot = g.weight(`path.onehot.${l}`, Float32Array.from({ length: H }, (_, h) => (h === alt.head ? 1 : 0)), [1, H, 1, 1]);
+      per[alt.path] = g.op('Add', [per[alt.path], g.op('Mul', [oneHot, g.op('Sub', [altPer, per[alt.path]])])]);
     }
-    let scores = g.op('MatMul', [q, g.op('Transpose', [this.repeatKv(k)], { perm: [0, 1, 3, 2] })]); // [B, H, T, T]
+    let scores = g.op('MatMul', [per.q, g.op('Transpose', [per.k], { perm: [0, 1, 3, 2] })]); // [B, H, T, T]
     scores = this.s.scaleByInverseLayer
       ? g.op('Div', [scores, g.scalar(Math.sqrt(D) * (l + 1))])
       : this.s.family === 'gpt2' ? g.op('Div', [scores, g.scalar(Math.sqrt(D))]) : g.op('Mul', [scores, g.scalar(this.s.attnScale)]);
@@ -183,7 +204,7 @@ export class Blocks {
     const visible = sliding && ctx.sliding ? ctx.sliding : ctx.causal;
     scores = g.op('Where', [visible, scores, g.scalar(MIN_F32)]);
     const pattern = g.op('Softmax', [scores], { axis: -1 });                             // [B, H, T, T]
-    const z = g.op('Mul', [g.op('MatMul', [pattern, this.repeatKv(v)]), ctx.maskRow]);    // [B, H, T, D]
+    const z = g.op('Mul', [g.op('MatMul', [pattern, per.v]), ctx.maskRow]);            // [B, H, T, D]
     const merged = g.op('Reshape', [g.op('Transpose', [z], { perm: [0, 2, 1, 3] }), g.ints([0, 0, H * D])]); // [B, T, H*D]
     this.zByLayer.set(l, z);
     return { merged, pattern };

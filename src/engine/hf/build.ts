@@ -5,6 +5,7 @@
 import { Graph, type SerializedModel } from '../onnx/graph';
 import { Blocks, type LayerContext, type WeightSource } from './blocks';
 import type { Family } from './families/family';
+import type { PathSpec } from './pathAblation';
 import { familyOf } from './families';
 import { IO, residOutput, TOP_K } from './io';
 import { ropeTables } from './rotary';
@@ -53,7 +54,7 @@ function directLogitAttribution(b: Blocks, family: Family, h: string, rows: stri
   return g.op('ReduceSum', [g.op('Mul', [atPairs, columns]), g.ints([-1])], { keepdims: 0 });  // [B, L, H, P]
 }
 
-export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, startLayer = 0): SerializedModel {
+export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, startLayer = 0, path: PathSpec | null = null): SerializedModel {
   const g = new Graph();
   const family = familyOf(spec.family);
   const ids = startLayer > 0
@@ -61,6 +62,7 @@ export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, 
     : g.input(IO.input_ids, 'int64', ['batch', 'seq']);                    // [B, T]
   const bt = g.op('Slice', [g.op('Shape', [ids]), g.ints([0]), g.ints([2])]); // [2] = (B, T)
   const b = new Blocks(g, spec, weights, bt);
+  b.path = path;
   const { nLayers: L, nHeads: H } = spec;
   const headMask = g.input(IO.head_mask, 'float32', [L, H]);              // [L, H]
   const T = g.op('Gather', [g.op('Shape', [ids]), g.ints([1], [])]);       // scalar T

@@ -6,6 +6,7 @@
 import type { Architecture } from '../../manifest';
 import type { Blocks } from '../blocks';
 import type { HfSpec } from '../spec';
+import { selfAttention } from '../pathAblation';
 import { TensorList, type Family } from './family';
 
 /** The spec of an attention-only model.json architecture. */
@@ -22,12 +23,14 @@ export function attnOnlySpec(a: Architecture, bos: number): HfSpec {
 /** W [H, d, D] (TransformerLens) as one [d, H*D] matrix, so each projection is one MatMul. */
 function perHeadColumns(b: Blocks, name: string): string {
   const { nHeads: H, dModel: d, dHead: D } = b.s;
-  const w = b.tensor(name, [H, d, D]).data;
-  const out = new Float32Array(d * H * D);
-  for (let h = 0; h < H; h++) {
-    for (let i = 0; i < d; i++) out.set(w.subarray((h * d + i) * D, (h * d + i + 1) * D), i * H * D + h * D);
-  }
-  return b.g.weight(`${name}.columns`, out, [d, H * D]);
+  return b.derived(`${name}.columns`, [d, H * D], () => {
+    const w = b.tensor(name, [H, d, D]).data;
+    const out = new Float32Array(d * H * D);
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < d; i++) out.set(w.subarray((h * d + i) * D, (h * d + i + 1) * D), i * H * D + h * D);
+    }
+    return out;
+  });
 }
 
 const positions = (b: Blocks, at: string) => b.g.op('Gather', [b.w('pos_embed.W_pos', [b.s.maxPositions, b.s.dModel]), at]); // [T, d]
@@ -56,9 +59,15 @@ export const attnOnly: Family = {
   layer(b, l, h, ctx) {
     const g = b.g;
     const { nHeads: H, dModel: d, dHead: D } = b.s;
-    const qkIn = b.s.modelType === 'shortformer' ? g.op('Add', [h, positions(b, ctx.positions)]) : h; // [B, T, d]
     const proj = (x: string, w: string) => b.heads(g.op('MatMul', [x, perHeadColumns(b, `blocks.${l}.attn.${w}`)]), H);
-    const { merged, pattern } = b.attend(l, proj(qkIn, 'W_Q'), proj(qkIn, 'W_K'), proj(h, 'W_V'), ctx);
+    const { merged, pattern } = selfAttention(b, attnOnly, l, h, {
+      norm: { kind: 'none' },
+      project(x) {
+        // Shortformer: positions enter the inputs of queries and keys only.
+        const qkIn = b.s.modelType === 'shortformer' ? g.op('Add', [x, positions(b, ctx.positions)]) : x; // [B, T, d]
+        return { q: proj(qkIn, 'W_Q'), k: proj(qkIn, 'W_K'), v: proj(x, 'W_V') };
+      },
+    }, ctx);
     const wo = g.op('Reshape', [b.w(`blocks.${l}.attn.W_O`, [H, D, d]), g.ints([H * D, d])]); // [H*D, d]
     return { h: g.op('Add', [h, g.op('MatMul', [merged, wo])]), pattern };
   },

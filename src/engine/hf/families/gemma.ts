@@ -8,7 +8,8 @@ import { CONFIG_LIMITS, isPositive, POSITIVE } from '../configReader';
 import { parseRope } from '../ropeScaling';
 import type { LayerType } from '../spec';
 import { llamaDims, makeSpec, TensorList, unembedding, type Family } from './family';
-import { at, projections, swiglu } from './llama';
+import { selfAttention } from '../pathAblation';
+import { at, headsOf, swiglu } from './llama';
 
 const version = (modelType: string) => (modelType === 'gemma' ? 1 : modelType === 'gemma2' ? 2 : 3);
 
@@ -74,15 +75,9 @@ export const gemma: Family = {
   layer(b, l, h, ctx) {
     const g = b.g;
     const v = version(b.s.modelType);
-    const { dModel: d, nHeads: H, nKvHeads: Hkv, dHead: D } = b.s;
-    const [qf, kf, vf] = projections(b, l, b.rmsNorm(h, at(l, 'input_layernorm')), false);
-    let q = b.heads(qf, H);
-    let k = b.heads(kf, Hkv);
-    if (v === 3) {
-      q = b.rmsNorm(q, at(l, 'self_attn.q_norm'), D);
-      k = b.rmsNorm(k, at(l, 'self_attn.k_norm'), D);
-    }
-    const { merged, pattern } = b.attend(l, q, k, b.heads(vf, Hkv), ctx);
+    const { dModel: d, nHeads: H, dHead: D } = b.s;
+    const project = (x: string) => headsOf(b, l, x, { fused: false, headNorms: v === 3 });
+    const { merged, pattern } = selfAttention(b, gemma, l, h, { norm: { kind: 'rms', base: at(l, 'input_layernorm') }, project }, ctx);
     const out = b.dense(merged, at(l, 'self_attn.o_proj'), d, H * D);
     if (v === 1) {
       h = g.op('Add', [h, out]);

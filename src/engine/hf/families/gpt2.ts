@@ -2,6 +2,7 @@
 // (c_attn holds Q, K and V side by side), scores divided by sqrt(d_head) (and layer + 1 when
 // configured), tied embeddings. Checkpoints may prefix every name with "transformer.".
 import { CONFIG_LIMITS } from '../configReader';
+import { selfAttention } from '../pathAblation';
 import { makeSpec, TensorList, unembedding, type Family } from './family';
 
 const prefix = (has: (n: string) => boolean) => (has('transformer.wte.weight') ? 'transformer.' : '');
@@ -56,8 +57,13 @@ export const gpt2: Family = {
     const { dModel: d, dMlp: f, nHeads: H } = b.s;
     const n = (x: string) => `${prefix((k) => b.has(k))}h.${l}.${x}`;
     const conv = (x: string, name: string, out: number, inp: number) => b.affine(x, b.w(`${name}.weight`, [inp, out]), b.bias(`${name}.bias`, out));
-    const [q, k, v] = b.split(conv(b.layerNorm(h, n('ln_1')), n('attn.c_attn'), 3 * d, d), [d, d, d]);
-    const { merged, pattern } = b.attend(l, b.heads(q, H), b.heads(k, H), b.heads(v, H), ctx);
+    const { merged, pattern } = selfAttention(b, gpt2, l, h, {
+      norm: { kind: 'layer', base: n('ln_1') },
+      project(x) {
+        const [q, k, v] = b.split(conv(x, n('attn.c_attn'), 3 * d, d), [d, d, d]);
+        return { q: b.heads(q, H), k: b.heads(k, H), v: b.heads(v, H) };
+      },
+    }, ctx);
     h = b.g.op('Add', [h, conv(merged, n('attn.c_proj'), d, d)]);
     const mlp = conv(b.act(conv(b.layerNorm(h, n('ln_2')), n('mlp.c_fc'), f, d)), n('mlp.c_proj'), d, f);
     return { h: b.g.op('Add', [h, mlp]), pattern };

@@ -1,7 +1,8 @@
 // Llama and the models that share its maths (Mistral, Qwen2, and through llamaStyle Qwen3 and
 // Phi-3): RMSNorm before attention and MLP, rotary on q and k, grouped-query attention, SwiGLU
 // MLP down(act(gate(x)) * up(x)), optional biases (Qwen2 has them on q, k and v).
-import type { Blocks, LayerContext } from '../blocks';
+import type { Blocks } from '../blocks';
+import { selfAttention } from '../pathAblation';
 import type { ConfigReader } from '../configReader';
 import { parseRope, type RopeType } from '../ropeScaling';
 import type { HfFamily, LayerType } from '../spec';
@@ -38,7 +39,7 @@ export function slidingLayers(r: ConfigReader, nLayers: number, window: number |
 }
 
 export function llamaStyle(o: LlamaStyle): Family {
-  return {
+  const family: Family = {
     name: o.name,
     label: o.label,
     modelTypes: o.modelTypes,
@@ -84,7 +85,7 @@ export function llamaStyle(o: LlamaStyle): Family {
     layer(b, l, h, ctx) {
       const g = b.g;
       const { dModel: d, nHeads: H, dHead: D } = b.s;
-      const { merged, pattern } = selfAttention(b, l, b.rmsNorm(h, at(l, 'input_layernorm')), ctx, o);
+      const { merged, pattern } = selfAttention(b, family, l, h, { norm: { kind: 'rms', base: at(l, 'input_layernorm') }, project: (x) => headsOf(b, l, x, o) }, ctx);
       h = g.op('Add', [h, b.dense(merged, at(l, 'self_attn.o_proj'), d, H * D)]);
       return { h: g.op('Add', [h, swiglu(b, l, b.rmsNorm(h, at(l, 'post_attention_layernorm')), o.fused)]), pattern };
     },
@@ -93,6 +94,7 @@ export function llamaStyle(o: LlamaStyle): Family {
     headOutput: (b, l) => b.perHeadFromLinear(at(l, 'self_attn.o_proj.weight')),
     finalNorm: (b) => ({ kind: 'rms', weight: b.rmsWeight('model.norm') }),
   };
+  return family;
 }
 
 /** q [B, T, H*D], k and v [B, T, Hkv*D] from x [B, T, d]: separate or fused projections. */
@@ -105,7 +107,8 @@ export function projections(b: Blocks, l: number, x: string, fused: boolean): [s
   return [b.dense(x, at(l, 'self_attn.q_proj'), H * D, d), b.dense(x, at(l, 'self_attn.k_proj'), Hkv * D, d), b.dense(x, at(l, 'self_attn.v_proj'), Hkv * D, d)];
 }
 
-function selfAttention(b: Blocks, l: number, x: string, ctx: LayerContext, o: LlamaStyle) {
+/** q, k, v heads from the normed input x, with Qwen3's per-head norms. */
+export function headsOf(b: Blocks, l: number, x: string, o: Pick<LlamaStyle, 'fused' | 'headNorms'>) {
   const { nHeads: H, nKvHeads: Hkv, dHead: D } = b.s;
   const [qf, kf, vf] = projections(b, l, x, o.fused);
   let q = b.heads(qf, H);
@@ -114,7 +117,7 @@ function selfAttention(b: Blocks, l: number, x: string, ctx: LayerContext, o: Ll
     q = b.rmsNorm(q, at(l, 'self_attn.q_norm'), D);
     k = b.rmsNorm(k, at(l, 'self_attn.k_norm'), D);
   }
-  return b.attend(l, q, k, b.heads(vf, Hkv), ctx);
+  return { q, k, v: b.heads(vf, Hkv) };
 }
 
 /** down(act(gate(x)) * up(x)); Phi-3 fuses gate and up (gate first). */

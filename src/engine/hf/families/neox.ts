@@ -3,6 +3,7 @@
 // (attention and MLP both read the layer's input).
 import { CONFIG_LIMITS, FRACTION, isFraction, isPositive, POSITIVE } from '../configReader';
 import { parseRope } from '../ropeScaling';
+import { selfAttention } from '../pathAblation';
 import { makeSpec, TensorList, unembedding, type Family } from './family';
 
 const at = (l: number, n: string) => `gpt_neox.layers.${l}.${n}`;
@@ -46,11 +47,16 @@ export const neox: Family = {
   layer(b, l, h, ctx) {
     const g = b.g;
     const { dModel: d, dMlp: f, nHeads: H, dHead: D } = b.s;
-    const qkv = b.dense(b.layerNorm(h, at(l, 'input_layernorm')), at(l, 'attention.query_key_value'), 3 * d, d); // [B, T, H * 3D]
-    // Per head: D values of Q, then K, then V.
-    const perHead = g.op('Transpose', [g.op('Reshape', [qkv, g.ints([0, 0, H, 3 * D])])], { perm: [0, 2, 1, 3] }); // [B, H, T, 3D]
-    const [q, k, v] = b.split(perHead, [D, D, D]);
-    const { merged, pattern } = b.attend(l, q, k, v, ctx);
+    const { merged, pattern } = selfAttention(b, neox, l, h, {
+      norm: { kind: 'layer', base: at(l, 'input_layernorm') },
+      project(x) {
+        const qkv = b.dense(x, at(l, 'attention.query_key_value'), 3 * d, d); // [B, T, H * 3D]
+        // Per head: D values of Q, then K, then V.
+        const perHead = g.op('Transpose', [g.op('Reshape', [qkv, g.ints([0, 0, H, 3 * D])])], { perm: [0, 2, 1, 3] }); // [B, H, T, 3D]
+        const [q, k, v] = b.split(perHead, [D, D, D]);
+        return { q, k, v };
+      },
+    }, ctx);
     const out = b.dense(merged, at(l, 'attention.dense'), d, d);
     const mlp = (x: string) => b.dense(b.act(b.dense(x, at(l, 'mlp.dense_h_to_4h'), f, d)), at(l, 'mlp.dense_4h_to_h'), d, f);
     if (b.s.parallelResidual) {

@@ -3,6 +3,7 @@
 // [H*D], k_norm [Hkv*D]) before the heads are split and rotated.
 import { parseRope } from '../ropeScaling';
 import { llamaDims, makeSpec, TensorList, unembedding, type Family } from './family';
+import { selfAttention } from '../pathAblation';
 import { at, projections, swiglu } from './llama';
 
 export const olmo2: Family = {
@@ -41,10 +42,13 @@ export const olmo2: Family = {
   layer(b, l, h, ctx) {
     const g = b.g;
     const { dModel: d, nHeads: H, nKvHeads: Hkv, dHead: D } = b.s;
-    const [qf, kf, vf] = projections(b, l, h, false);
-    const q = b.heads(b.rmsNorm(qf, at(l, 'self_attn.q_norm'), H * D), H);
-    const k = b.heads(b.rmsNorm(kf, at(l, 'self_attn.k_norm'), Hkv * D), Hkv);
-    const { merged, pattern } = b.attend(l, q, k, b.heads(vf, Hkv), ctx);
+    const { merged, pattern } = selfAttention(b, olmo2, l, h, {
+      norm: { kind: 'none' }, // no norm before attention: q and k are normed after their projections
+      project(x) {
+        const [qf, kf, vf] = projections(b, l, x, false);
+        return { q: b.heads(b.rmsNorm(qf, at(l, 'self_attn.q_norm'), H * D), H), k: b.heads(b.rmsNorm(kf, at(l, 'self_attn.k_norm'), Hkv * D), Hkv), v: b.heads(vf, Hkv) };
+      },
+    }, ctx);
     h = g.op('Add', [h, b.rmsNorm(b.dense(merged, at(l, 'self_attn.o_proj'), d, H * D), at(l, 'post_attention_layernorm'))]);
     return { h: g.op('Add', [h, b.rmsNorm(swiglu(b, l, h, false), at(l, 'post_feedforward_layernorm'))]), pattern };
   },
