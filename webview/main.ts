@@ -7,6 +7,7 @@ import { exportCanvas } from './export';
 import { circuitsWanted, onHostMessage, savedView, saveView, send } from './messages';
 import { state, subscribe, update, VIEWS, type State, type StateKey } from './state';
 import { renderCircuits } from './views/circuits';
+import { renderPathTest, renderResult } from './views/pathTest';
 import { bindEvents, markEventRow, renderEvents } from './views/events';
 import { bindHeads, renderHeads } from './views/heads';
 import { bindPattern, renderPattern, renderPatternTitle } from './views/pattern';
@@ -38,8 +39,10 @@ function redraw(s: Readonly<State>, changed: ReadonlySet<StateKey>) {
     renderHeads(s);
     renderPatternTitle(s);
     if (s.circuits || s.circuitsReason) renderCircuits(s);
+    renderPathTest(s);
     return;
   }
+  if (changed.has('pathResult') || changed.has('pathError')) renderResult(s.pathResult, s.pathError);
   if (changed.has('pattern')) {
     renderPattern(s);
     paintFocus(s);

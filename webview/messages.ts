@@ -33,6 +33,10 @@ export function onHostMessage(m: HostToPanel): void {
     case 'pattern':
       update({ pattern: m.pattern });
       break;
+    case 'pathResult':
+      update({ pathResult: m.result, pathError: m.error ?? null });
+      showStatus(m.error ? 'The path test failed.' : 'Path test done.', !!m.error);
+      break;
     case 'circuits':
       update({ circuits: m.circuits, circuitsReason: m.reason });
       // The reason is shown in full in the tab; the header keeps a short line.
@@ -54,7 +58,7 @@ export function onHostMessage(m: HostToPanel): void {
 /** A new analysis replaces the old one; its pattern follows in a separate message. */
 function receiveAnalysis(a: PanelAnalysis) {
   const prev = state.analysis;
-  const patch: Partial<State> = { analysis: a, pattern: null };
+  const patch: Partial<State> = { analysis: a, pattern: null, pathResult: null, pathError: null };
   // Circuits belong to one model version: another model, or the same one loaded again after its
   // files changed, needs them computed again.
   if (prev && (prev.model.id !== a.model.id || prev.model.version !== a.model.version)) {

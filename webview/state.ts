@@ -1,7 +1,7 @@
 // The panel's one state object. Views read it and never change it; handlers change it with
 // `update`, which tells the subscribers (main.ts) which fields changed so that they redraw only
 // what depends on them.
-import type { PanelAnalysis, PanelCircuits, PanelPattern } from '../src/protocol/panel';
+import type { PanelAnalysis, PanelCircuits, PanelPathResult, PanelPattern } from '../src/protocol/panel';
 
 /** Tab index → view name, in the order of the tab headers in index.html. */
 export const VIEWS = ['tokens', 'events', 'heads', 'pattern', 'circuits'];
@@ -23,6 +23,9 @@ export interface State {
    *  analysis), and for which file that choice was made. */
   eventsShowAll: boolean | null;
   eventsShowAllFile: string | null;
+  /** The last "Test the circuit" result for this analysis, or why it failed. */
+  pathResult: PanelPathResult | null;
+  pathError: string | null;
 }
 
 export type StateKey = keyof State;
@@ -38,6 +41,8 @@ const current: State = {
   view: 'tokens',
   eventsShowAll: null,
   eventsShowAllFile: null,
+  pathResult: null,
+  pathError: null,
 };
 const subscribers: Subscriber[] = [];
 

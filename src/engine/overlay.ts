@@ -21,6 +21,15 @@ export interface EventFilter {
   attentionThreshold: number;
   /** Nats; events whose ablation gain is below it (or unknown) do not matter. */
   minAblationGain: number;
+  /** When set, exactly these events (by query) are painted, whatever their attention and gain:
+   *  the events a path ablation removed ("Test the circuit"). */
+  only?: ReadonlySet<number>;
+}
+
+/** Whether the filter paints event `e` (its ablation gain `gain`, if known). */
+export function eventShown(e: InductionEvent, gain: number | null | undefined, f: EventFilter): boolean {
+  if (f.only) return f.only.has(e.query);
+  return f.mode === 'all' ? e.attention >= f.attentionThreshold : eventMatters(e, gain, f);
 }
 
 export interface OffsetRange {
@@ -101,8 +110,7 @@ export function planOverlay(a: Analysis, text: string, f: EventFilter, tokenByte
   // (a highlight or underline on indentation reads as noise).
   const span = (i: number) => trimWhitespace(text, snapToGraphemes(bounds, starts[i], ends[i]));
   for (const e of a.events) {
-    const pass = f.mode === 'all' ? e.attention >= f.attentionThreshold : eventMatters(e, a.ablationGain?.[e.query], f);
-    if (!pass) continue;
+    if (!eventShown(e, a.ablationGain?.[e.query], f)) continue;
     shown.push(e);
     const q = span(e.query);
     if (q.end > q.start) queries[bucketOf(e.attention, f.attentionThreshold)].push(q);

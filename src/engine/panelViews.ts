@@ -78,6 +78,17 @@ export function circuitHeads(a: Pick<Analysis, 'heads'>): { previousHead: HeadRe
   return { previousHead: { layer: 0, head: prev.head }, inductionHead: { layer: 1, head: ind.head } };
 }
 
+/** The strongest induction head past layer 0 (probe score) and the strongest previous-token head
+ *  in an earlier layer: the K-composition test's receiver and sender. */
+export function kCompositionHeads(a: Pick<Analysis, 'heads'>): { previousHead: HeadRef; inductionHead: HeadRef } | null {
+  const best = (hs: Analysis['heads'], by: 'induction' | 'previousToken') => hs.reduce((x, y) => (y[by] > x[by] ? y : x), hs[0]);
+  const later = a.heads.filter((h) => h.layer > 0);
+  if (!later.length) return null;
+  const ind = best(later, 'induction');
+  const prev = best(a.heads.filter((h) => h.layer < ind.layer), 'previousToken');
+  return { previousHead: { layer: prev.layer, head: prev.head }, inductionHead: { layer: ind.layer, head: ind.head } };
+}
+
 /** Mean loss (finite values) and mean p(successor) over the events, unablated (`baseline`) and as
  *  run; null without a baseline. The unablated probabilities of events the baseline run did not
  *  have (NaN) are left out. */
@@ -190,6 +201,7 @@ export function panelAnalysis(x: PanelAnalysisInput): PanelAnalysis {
     mask: x.mask,
     baseline,
     ablationEffect: ablationEffect(loss, events.map((e) => e.prob), baseline),
+    kComposition: kCompositionHeads(a),
     elapsedMs: x.elapsedMs,
     origin: x.origin,
   };

@@ -1,19 +1,19 @@
 // Testing a circuit by path ablation (definitions: "Path ablation"): the text's loss per position
 // and the receiver head's probe induction score, before and with the path from the sender to the
 // receiver's queries, keys or values ablated.
-import type { Analysis } from './analysis';
-import { windowIds } from './attentionIndex';
+import { analyze, type Analysis } from './analysis';
 import type { InferenceBackend } from './backend';
 import { throwIfCancelled, type CancellationToken } from './cancellation';
 import { EngineError } from './errors';
 import { runProbe } from './probe';
 import type { ModelSession } from './session';
-import { scoreWindow } from './windowScores';
 import type { PathSpec } from '../protocol/pathSpec';
 
 export interface PathTestResult {
   path: PathSpec;
   analysis: Analysis;
+  /** The same text analysed with the path ablated (its events and losses). */
+  after: Analysis;
   loss: { before: (number | null)[]; after: (number | null)[] };
   meanLoss: { before: number; after: number };
   receiverInductionScore: { before: number; after: number };
@@ -42,26 +42,22 @@ export function checkPath(p: PathSpec, nLayers: number, nHeads: number): void {
 }
 
 export async function runPathTest(
-  session: ModelSession, text: string, path: PathSpec, opts: { maxTokens?: number; headMask?: Float32Array; token?: CancellationToken } = {},
+  session: ModelSession, text: string, path: PathSpec,
+  opts: { maxTokens?: number; headMask?: Float32Array; inductionThreshold?: number; token?: CancellationToken } = {},
 ): Promise<PathTestResult> {
   const d = session.model.dims;
   checkPath(path, d.nLayers, d.nHeads);
   const probe = await session.probe();
-  const a = await session.analyze(text, { keepAttentions: false, maxTokens: opts.maxTokens, headMask: opts.headMask, token: opts.token });
+  const o = { keepAttentions: false, maxTokens: opts.maxTokens, headMask: opts.headMask, inductionThreshold: opts.inductionThreshold, token: opts.token };
+  const a = await session.analyze(text, o);
   const ablated = withPath(session.backend, path);
-  const after = new Array<number | null>(a.tokens.ids.length).fill(null);
-  for (const w of a.windows) {
-    throwIfCancelled(opts.token);
-    const ids = windowIds(d, a.tokens.ids, w);
-    const out = await ablated.forward({ ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: false, token: opts.token });
-    scoreWindow(a.tokens.ids, w, out, d, 0, after, null);
-  }
+  const after = await analyze(text, session.model.tokenizer, ablated, d, probe.heads, o);
   throwIfCancelled(opts.token);
   const probeAfter = await runProbe(ablated, d.nLayers, d.nHeads, d.dVocab, d.bos, d.tokenVocab);
   const score = (heads: typeof probe.heads) => heads.find((h) => h.layer === path.receiver.layer && h.head === path.receiver.head)!.induction;
   return {
-    path, analysis: a, loss: { before: a.loss, after },
-    meanLoss: { before: mean(a.loss), after: mean(after) },
+    path, analysis: a, after, loss: { before: a.loss, after: after.loss },
+    meanLoss: { before: mean(a.loss), after: mean(after.loss) },
     receiverInductionScore: { before: score(probe.heads), after: score(probeAfter.heads) },
   };
 }

@@ -47,13 +47,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   const repaint = (uri: string, d: DocumentAnalysis | null) => {
     for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.uri.toString() === uri) painter.paint(editor, d, filter.current);
+      if (editor.document.uri.toString() === uri) painter.paint(editor, d, filter.currentFor(uri));
     }
   };
   const repaintAll = () => {
     for (const editor of vscode.window.visibleTextEditors) {
       const d = controller.get(editor.document.uri.toString());
-      if (d && d.version === editor.document.version) painter.paint(editor, d, filter.current);
+      if (d && d.version === editor.document.version) painter.paint(editor, d, filter.currentFor(editor.document.uri.toString()));
     }
   };
   /** The status bar counts what the active editor's overlay paints. */
@@ -64,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   };
   context.subscriptions.push(
     controller.onDidChange((d, uri) => {
+      filter.clearOnly(); // the events a path test removed belong to the analysis it ran on
       repaint(uri, d);
       status.update(d);
       panel.onAnalysis(d, uri);
@@ -72,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     painter.onDidPaint(showPaintedCount),
     vscode.window.onDidChangeActiveTextEditor(showPaintedCount),
     filter.onDidChange(repaintAll),
+    filter.onDidChangeOnly(repaintAll),
     // Trust changes which model settings count: start again from the settings.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       controller.clearAll();

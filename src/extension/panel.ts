@@ -11,7 +11,9 @@ import type { HeadRef, HostToPanel, PanelAnalysis, PanelToHost } from '../protoc
 import { validatePanelToHost } from '../protocol/validate';
 import type { AnalysisController, DocumentAnalysis } from './analysisController';
 import type { EventFilterState } from './eventFilter';
+import { exportUri } from './exportUri';
 import { describeError, type ModelManager } from './modelManager';
+import { PathTester } from './pathTester';
 
 export const PANEL_VIEW_TYPE = 'inductionLens.panel';
 
@@ -32,6 +34,8 @@ export class PanelManager implements vscode.Disposable {
   readonly dropped: string[] = [];
   /** Timings the webview reported (performance.now() marks). */
   readonly perf: { mark: string; ms: number }[] = [];
+  /** "Test the circuit" in the Circuits tab. */
+  readonly tester: PathTester;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -41,6 +45,7 @@ export class PanelManager implements vscode.Disposable {
     private readonly filter: EventFilterState,
   ) {
     this.subs.push(filter.onDidChange(() => this.refresh()));
+    this.tester = new PathTester(filter, controller);
   }
 
   /** The head the Pattern view shows and why (for tests). */
@@ -189,6 +194,8 @@ export class PanelManager implements vscode.Disposable {
       case 'revealToken': return this.revealToken(m.index);
       case 'setMask': return this.setMask(Float32Array.from(m.mask));
       case 'requestCircuits': return this.sendCircuits();
+      case 'testPath': if (this.current) await this.tester.run(this.current, m.path, (x) => this.post(x)); return;
+      case 'paintDisappeared': this.tester.paintRemoved(); return;
       case 'exportJson': await this.exportJson(); return;
       case 'exportPng': return this.exportPng(m.view, m.dataUrl);
       case 'perf':
@@ -283,17 +290,4 @@ export class PanelManager implements vscode.Disposable {
     this.panel?.dispose();
     for (const s of this.subs) s.dispose();
   }
-}
-
-/**
- * Where an export is suggested: `<file>-induction.<ext>` next to the document (untitled documents:
- * in the first workspace folder).
- */
-export function exportUri(docUri: string, ext: 'png' | 'json'): vscode.Uri | undefined {
-  const uri = vscode.Uri.parse(docUri);
-  const base = path.posix.basename(uri.path).replace(/\.[^.]*$/, '') || 'analysis';
-  const name = `${base}-induction.${ext}`;
-  const ws = vscode.workspace.workspaceFolders?.[0];
-  if (uri.scheme === 'untitled') return ws ? vscode.Uri.joinPath(ws.uri, name) : undefined;
-  return vscode.Uri.joinPath(uri, '..', name);
 }

@@ -1,6 +1,7 @@
 // Messages between the extension host and the panel's webview. Types only; tensors travel as
 // typed arrays with their shape, never as nested JSON arrays.
 
+import type { PathSpec } from './pathSpec';
 import type { HeadRef } from './headRef';
 
 export type { HeadRef };
@@ -70,6 +71,9 @@ export interface PanelAnalysis {
   /** With heads ablated: mean loss (over positions with a loss) and mean p(successor) over the
    *  events, unablated and ablated. */
   ablationEffect: { lossBefore: number; lossAfter: number; probBefore: number; probAfter: number } | null;
+  /** The K-composition test's heads: the strongest previous-token head (probe) before the
+   *  strongest induction head; null for a one-layer model. */
+  kComposition: { previousHead: HeadRef; inductionHead: HeadRef } | null;
   elapsedMs: number;
 }
 
@@ -95,8 +99,20 @@ export interface PanelCircuits {
   kComposition: { scores: number[][]; baseline: number };
 }
 
+/** A path ablation's effect, as the Circuits tab's "Test the circuit" shows it. */
+export interface PanelPathResult {
+  path: PathSpec;
+  receiverInductionScore: { before: number; after: number };
+  meanLoss: { before: number; after: number };
+  /** Events painted with the current filter, and how many of them the ablation removes (their
+   *  query has no event left with attention at or above the threshold). */
+  events: number;
+  disappeared: number;
+}
+
 export type HostToPanel =
   | { type: 'analysis'; analysis: PanelAnalysis }
+  | { type: 'pathResult'; result: PanelPathResult | null; error?: string }
   | { type: 'pattern'; pattern: PanelPattern }
   | { type: 'circuits'; circuits: PanelCircuits | null; reason: string | null }
   | { type: 'busy'; message: string }
@@ -109,6 +125,8 @@ export type PanelToHost =
   | { type: 'revealToken'; index: number }
   | { type: 'setMask'; mask: number[] }
   | { type: 'requestCircuits' }
+  | { type: 'testPath'; path: PathSpec }
+  | { type: 'paintDisappeared' }
   | { type: 'exportJson' }
   | { type: 'exportPng'; view: string; dataUrl: string }
   | { type: 'perf'; mark: string; ms: number };

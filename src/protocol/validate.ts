@@ -87,6 +87,14 @@ const PANEL_TO_HOST = oneOf<PanelToHost, PanelContext | null>({
   revealToken: withCtx(NO_ANALYSIS, (c: PanelContext) => obj({ index: int(0, c.nTokens - 1) })),
   setMask: withCtx(NO_ANALYSIS, (c: PanelContext) => obj({ mask: mask01(c.nLayers * c.nHeads) })),
   requestCircuits: obj({}),
+  testPath: withCtx(NO_ANALYSIS, (c: PanelContext) => refine(obj({
+    path: obj({
+      sender: obj({ layer: int(0, c.nLayers - 1), head: int(0, c.nHeads - 1) }),
+      receiver: obj({ layer: int(0, c.nLayers - 1), head: int(0, c.nHeads - 1) }),
+      path: literal('q', 'k', 'v'), mode: literal('zero', 'mean'), norm: literal('recompute', 'frozen'),
+    }),
+  }), (m) => (m.path.receiver.layer > m.path.sender.layer ? null : 'path: the receiver must be in a later layer than the sender'))),
+  paintDisappeared: obj({}),
   exportJson: obj({}),
   exportPng: obj({ view: literal(...EXPORT_VIEWS), dataUrl: pngDataUrl }),
   perf: obj({ mark: str(100), ms: num(0) }),

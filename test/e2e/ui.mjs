@@ -366,6 +366,23 @@ export async function uiTests(browser) {
       await frame.locator('vscode-tab-header[data-view="tokens"]').click();
     });
 
+    await run('panel Circuits tab: the K-composition test shows the receiver\'s induction score and the text\'s loss before and after, as the CLI computes them', async () => {
+      await frame.locator('vscode-tab-header[data-view="circuits"]').click();
+      await frame.locator('#path-kcomp').click();
+      const re = /induction score (\d+\.\d+) → (\d+\.\d+)[\s\S]*mean loss on the text (\d+\.\d+) → (\d+\.\d+) nats[\s\S]*?(\d+) of the (\d+) painted events disappear/;
+      const m = await waitFor('path result', async () => re.exec(await frame.locator('#path-result').innerText().catch(() => '')), 60000);
+      // The same test, independently, by the CLI on the same file and model.
+      const title = await frame.locator('#path-kcomp').getAttribute('title');
+      const [, sender, receiver] = /Sender (L\d+H\d+) .*receiver (L\d+H\d+)/.exec(title);
+      const cli = JSON.parse(execFileSync(process.execPath, [path.join(ROOT_DIR, 'dist', 'cli.js'), 'path-ablation', path.join(d.workspace, 'repeated.txt'),
+        '--sender', sender, '--receiver', receiver, '--path', 'k', ...(E2E_MODEL ? ['--model', e2eModelDir(d)] : []), '--json'], { encoding: 'utf8' }));
+      const want = [cli.receiverInductionScore.before, cli.receiverInductionScore.after, cli.meanLoss.before, cli.meanLoss.after].map((x) => x.toFixed(2));
+      if (JSON.stringify(m.slice(1, 5)) !== JSON.stringify(want)) throw new Error(`panel shows ${m.slice(1, 5)}, the CLI computes ${want}`);
+      if (!(Number(m[5]) <= Number(m[6]))) throw new Error(`${m[5]} of ${m[6]} events`);
+      await page.screenshot({ path: path.join(SHOTS, 'panel-path-test.png') });
+      await frame.locator('vscode-tab-header[data-view="tokens"]').click();
+    });
+
     await run('document text with HTML is shown as text in the panel and the hover', async () => {
       await openFile(page, 'markup.html');
       await page.keyboard.press('Control+A');

@@ -365,6 +365,37 @@ test('after a model folder fails to load, the status bar names that model and en
   assert.ok(!t.status().main.includes('broken-weights'));
 });
 
+test('Test the circuit: the K-composition test from the panel, and the events it removes painted alone until the filter is toggled', async () => {
+  const t = await api();
+  const editor = await openFixture('identifiers.py');
+  const doc = editor.document;
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  const d = await waitFor('analysis', () => t.analysis(doc.uri.toString()));
+  await waitFor('painted', () => t.painted(doc.uri.toString()));
+  const before = t.painted(doc.uri.toString())!;
+  // The strongest previous-token head before the strongest induction head (probe scores).
+  const heads = d.analysis.heads;
+  const ind = heads.filter((h) => h.layer > 0).sort((x, y) => y.induction - x.induction)[0];
+  const prev = heads.filter((h) => h.layer < ind.layer).sort((x, y) => y.previousToken - x.previousToken)[0];
+  const path = { sender: { layer: prev.layer, head: prev.head }, receiver: { layer: ind.layer, head: ind.head }, path: 'k' as const, mode: 'zero' as const, norm: 'recompute' as const };
+  t.panel.tester.last = null;
+  t.panel.receiveForTest({ type: 'testPath', path });
+  const r = await waitFor('path result', () => t.panel.tester.last, 60000);
+  assert.deepEqual(r.path, path);
+  assert.equal(r.events, before.shown, 'the painted events are the ones counted');
+  assert.ok(r.receiverInductionScore.after < r.receiverInductionScore.before, JSON.stringify(r.receiverInductionScore));
+  assert.ok(r.disappeared > 0 && r.disappeared <= r.events, `${r.disappeared} of ${r.events}`);
+  t.panel.receiveForTest({ type: 'paintDisappeared' });
+  await waitFor('only the removed events', () => t.painted(doc.uri.toString())?.shown === r.disappeared);
+  await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
+  await vscode.commands.executeCommand('inductionLens.toggleEventFilter');
+  await waitFor('the usual overlay again', () => t.painted(doc.uri.toString())?.shown === before.shown);
+  // A receiver not after its sender is refused at the boundary.
+  t.panel.receiveForTest({ type: 'testPath', path: { ...path, receiver: path.sender } });
+  assert.match(t.panel.dropped.at(-1) ?? '', /the receiver must be in a later layer than the sender/);
+});
+
 test('a panel closed during an analysis stays closed; running the command again opens it', async () => {
   const t = await api();
   await setting('openPanel', true);
