@@ -65,6 +65,8 @@ export interface ModelDims {
    *  with the text's tokens (its tokenizer adds no BOS, e.g. Qwen and GPT-2): the analysis and
    *  the probe never add a BOS the model never saw. */
   bos: number | null;
+  /** Residual stream width: bounds direct logit attribution's work (absent: unbounded). */
+  dModel?: number;
 }
 
 export interface Analysis {
@@ -103,13 +105,6 @@ export interface AnalyzeOptions {
   inductionThreshold?: number;
   /** Predictions kept per position (default 5). */
   topK?: number;
-  /** Without kept attentions: every head's attention from each event's query to its source
-   *  ([n_layers * n_heads], by query), for the panel's induction scores on the text. */
-  eventAttention?: Map<number, Float32Array>;
-  /** Each event's direct logit attribution ([n_layers * n_heads], layer * n_heads + head), by
-   *  query: every head's direct contribution to the logit of B at the query (definitions); absent
-   *  for models run from an ONNX file. */
-  eventDla?: Map<number, Float32Array>;
   /** [n_layers, n_heads] mask applied to every forward pass (ablation chosen by the user). */
   headMask?: Float32Array;
   /** Cancels the analysis: checked between windows and passed to every forward pass. */

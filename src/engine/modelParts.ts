@@ -62,7 +62,7 @@ export function assembleModel(parts: ModelParts): OpenedModel {
     hash: parts.hash,
     dims: {
       nLayers: a.n_layers, nHeads: a.n_heads, nCtx: a.n_ctx, dVocab: a.d_vocab,
-      tokenVocab: Math.min(tokenizer.vocabSize, a.d_vocab), bos: bosOf(f, manifest, tokenizer),
+      tokenVocab: Math.min(tokenizer.vocabSize, a.d_vocab), dModel: a.d_model, bos: bosOf(f, manifest, tokenizer),
     },
   };
 }

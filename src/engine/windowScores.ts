@@ -117,12 +117,18 @@ export function findEvents(
   }
 }
 
+/** The attribution's work per window is [n_heads, P, d_model] floats per layer: at most 32 MB. */
+const DLA_FLOATS = 2 ** 23;
+
 /**
  * Direct logit attribution pairs of a window: for each of its rows (repeatedRows) every distinct
  * token that follows an earlier occurrence of the row's token (the successors an induction event
- * there can have), as (row index, token id) flat [P * 2], and the pair index of each (query, token).
+ * there can have), nearest occurrence first, as (row index, token id) flat [P * 2], and the pair
+ * index of each (query, token). At most DLA_FLOATS / (n_heads · d_model) pairs: an event whose
+ * successor is past the cut gets no attribution.
  */
 export function successorPairs(ids: Int32Array, w: Span, dims: ModelDims, rows: Int32Array): { pairs: Int32Array; index: Map<string, number> } {
+  const max = dims.dModel ? Math.max(16, Math.floor(DLA_FLOATS / (dims.nHeads * dims.dModel))) : Infinity;
   const flat: number[] = [];
   const index = new Map<string, number>();
   const rowOf = new Map<number, number>();
@@ -132,7 +138,8 @@ export function successorPairs(ids: Int32Array, w: Span, dims: ModelDims, rows: 
     const earlier = seen.get(ids[q]);
     const row = rowOf.get(positionIn(dims, w, q));
     if (earlier && row !== undefined) {
-      for (const j of earlier) {
+      for (let n = earlier.length - 1; n >= 0 && flat.length / 2 < max; n--) {
+        const j = earlier[n];
         const key = `${q}:${ids[j + 1]}`;
         if (j + 1 >= q || index.has(key)) continue;
         index.set(key, flat.length / 2);

@@ -27,31 +27,37 @@ export type { WeightSource };
  */
 function directLogitAttribution(b: Blocks, family: Family, h: string, rows: string): string {
   const g = b.g;
-  const L = b.s.nLayers;
   const pairs = g.input(IO.dla_pairs, 'int64', ['pairs', 2]);                                    // [P, 2]
-  const pairRow = g.op('Gather', [pairs, g.ints([0], [])], { axis: 1 });                         // [P]
+  const pairPos = g.op('Gather', [rows, g.op('Gather', [pairs, g.ints([0], [])], { axis: 1 })]);   // [P] model positions
   const pairToken = g.op('Gather', [pairs, g.ints([1], [])], { axis: 1 });                       // [P]
-  const parts: string[] = [];
-  for (let l = 0; l < L; l++) {
-    const zRows = g.op('Gather', [b.zByLayer.get(l)!, rows], { axis: 2 });                       // [B, H, R, D]
-    parts.push(g.op('Unsqueeze', [g.op('MatMul', [zRows, family.headOutput(b, l)]), g.ints([1])])); // [B, 1, H, R, d]
-  }
-  let c = g.op('Concat', parts, { axis: 1 });                                                    // [B, L, H, R, d]
-  const norm = family.finalNorm(b);
-  if (norm.kind !== 'none') {
-    const hr = g.op('Gather', [h, rows], { axis: 1 });                                            // [B, R, d]
-    const mean = (x: string) => g.op('ReduceMean', [x], { axes: [-1], keepdims: 1 });
-    const centred = norm.kind === 'layer' ? g.op('Sub', [hr, mean(hr)]) : hr;
-    const sigma = g.op('Sqrt', [g.op('Add', [mean(g.op('Mul', [centred, centred])), g.scalar(b.s.eps)])]); // [B, R, 1]
-    if (norm.kind === 'layer') c = g.op('Sub', [c, mean(c)]);
-    c = g.op('Mul', [g.op('Div', [c, g.op('Unsqueeze', [sigma, g.ints([1, 2])])]), norm.weight!]); // [B, L, H, R, d]
-  }
-  const atPairs = g.op('Gather', [c, pairRow], { axis: 3 });                                     // [B, L, H, P, d]
   const u = family.unembed(b);
-  const columns = typeof u === 'string'
+  let a = typeof u === 'string'
     ? g.op('Transpose', [g.op('Gather', [u, pairToken], { axis: 1 })], { perm: [1, 0] })         // [d, V] -> [P, d]
     : g.op('Gather', [u.name, pairToken], { axis: 0 });                                          // [V, d] -> [P, d]
-  return g.op('ReduceSum', [g.op('Mul', [atPairs, columns]), g.ints([-1])], { keepdims: 0 });  // [B, L, H, P]
+  const norm = family.finalNorm(b);
+  let scale: string | null = null;
+  if (norm.kind !== 'none') {
+    // (w ⊙ (c − mean c) / σ) · U_B = c · a / σ with a = w ⊙ U_B, centred for LayerNorm.
+    const mean = (x: string) => g.op('ReduceMean', [x], { axes: [-1], keepdims: 1 });
+    a = g.op('Mul', [a, norm.weight!]);
+    if (norm.kind === 'layer') a = g.op('Sub', [a, mean(a)]);
+    const hp = g.op('Gather', [h, pairPos], { axis: 1 });                                         // [B, P, d]
+    const centred = norm.kind === 'layer' ? g.op('Sub', [hp, mean(hp)]) : hp;
+    const sigma = g.op('Sqrt', [g.op('Add', [mean(g.op('Mul', [centred, centred])), g.scalar(b.s.eps)])]); // [B, P, 1]
+    scale = g.op('Reshape', [sigma, g.ints([0, 1, -1])]);                                          // [B, 1, P]
+  }
+  const aColumn = g.op('Unsqueeze', [a, g.ints([2])]);                                          // [P, d, 1]
+  const parts: string[] = [];
+  for (let l = 0; l < b.s.nLayers; l++) {
+    // Layer by layer: only [B, H, P, d] is ever held, never every layer's.
+    const c = g.op('MatMul', [g.op('Gather', [b.zByLayer.get(l)!, pairPos], { axis: 2 }), family.headOutput(b, l)]); // [B, H, P, d]
+    // Each pair's dot product as a batched MatMul ([B, H, P, 1, d] x [P, d, 1]): unlike ReduceSum,
+    // it keeps its shape when there are no pairs (onnxruntime runs this part on every pass).
+    let dla = g.op('Reshape', [g.op('MatMul', [g.op('Unsqueeze', [c, g.ints([3])]), aColumn]), g.ints([0, 0, -1])]); // [B, H, P]
+    if (scale) dla = g.op('Div', [dla, scale]);
+    parts.push(g.op('Unsqueeze', [dla, g.ints([1])]));                                           // [B, 1, H, P]
+  }
+  return g.op('Concat', parts, { axis: 1 });                                                     // [B, L, H, P]
 }
 
 export function buildHfGraph(spec: HfSpec, weights: WeightSource, nCtx: number, startLayer = 0, path: PathSpec | null = null): SerializedModel {

@@ -8,7 +8,8 @@ export const IO = {
   resid_in: 'resid_in',
   /** Attention on demand: the query positions [R] (int64) whose rows attn_rows [B, L, H, R, T]
    *  holds for every head, and prev_attn [B, L, H, T], each position's attention to the one before
-   *  (position 0: to itself). The full attentions output is computed only when fetched. */
+   *  (position 0: to itself). The full attentions output is then not fetched: never copied out of
+   *  onnxruntime, sent across threads or kept (onnxruntime still runs the nodes of every output). */
   query_rows: 'query_rows', attn_rows: 'attn_rows', prev_attn: 'prev_attn',
   /** Direct logit attribution: (row of query_rows, token id) pairs [P, 2] (int64) and, for each,
    *  every head's direct contribution to that token's logit at that row, dla [B, L, H, P]. */
