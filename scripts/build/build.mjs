@@ -1,17 +1,21 @@
-// Bundles every entry point with esbuild. `node scripts/build/build.mjs [--tests] [--watch] [--minify]`
+// Bundles every entry point with esbuild.
+// `node scripts/build/build.mjs [--tests] [--watch] [--minify] [--outdir DIR]` (the extension's
+// bundles in DIR instead of dist/: the packaging script builds into its staging folder).
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
 
 const args = new Set(process.argv.slice(2));
+const outIndex = process.argv.indexOf('--outdir');
+const dist = outIndex > 0 ? process.argv[outIndex + 1] : 'dist';
 const minify = args.has('--minify');
 const common = { bundle: true, sourcemap: !minify, minify, logLevel: 'warning', target: 'es2022' };
 const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode', 'onnxruntime-node'] };
 
 const builds = [
-  { ...node, entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/worker/inferenceWorker.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...common, platform: 'browser', format: 'iife', entryPoints: { main: 'webview/main.ts' }, outdir: 'dist/webview' },
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/worker/inferenceWorker.ts' }, outdir: dist },
+  { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
+  { ...common, platform: 'browser', format: 'iife', entryPoints: { main: 'webview/main.ts' }, outdir: path.join(dist, 'webview') },
 ];
 
 if (args.has('--tests')) {
@@ -28,9 +32,8 @@ if (args.has('--watch')) {
   for (const b of present) (await esbuild.context(b)).watch();
 } else {
   await Promise.all(present.map((b) => esbuild.build(b)));
-  fs.mkdirSync('dist/webview', { recursive: true });
-  for (const f of ['style.css', 'index.html']) fs.copyFileSync(path.join('webview', f), path.join('dist/webview', f));
-  fs.mkdirSync('dist/webview', { recursive: true });
+  fs.mkdirSync(path.join(dist, 'webview'), { recursive: true });
+  for (const f of ['style.css', 'index.html']) fs.copyFileSync(path.join('webview', f), path.join(dist, 'webview', f));
   const el = 'node_modules/@vscode-elements/elements/dist/bundled.js';
-  if (fs.existsSync(el)) fs.copyFileSync(el, 'dist/webview/elements.js');
+  if (fs.existsSync(el)) fs.copyFileSync(el, path.join(dist, 'webview', 'elements.js'));
 }

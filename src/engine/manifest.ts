@@ -47,7 +47,9 @@ export interface ModelManifest {
 export interface ModelFolder {
   dir: string;
   manifest: ModelManifest;
-  /** The ONNX file; for a Hugging Face folder, its config.json (the graph is built in memory). */
+  /** The ONNX file; for a Hugging Face folder, its config.json, and for a `"graph": "weights"`
+   *  folder without its ONNX file, the weights file (the graph is built in memory; errors name
+   *  this file and the probe cache's hash is taken of it). */
   onnxPath: string;
   tokenizerPath: string;
   weightsPath: string | null;
@@ -79,13 +81,13 @@ export function readModelFolder(dir: string): ModelFolder {
     statRegularFile(p);
     return p;
   };
-  return {
-    dir,
-    manifest: m,
-    onnxPath: resolve(m.onnx, 'onnx'),
-    tokenizerPath: resolve(m.tokenizer, 'tokenizer'),
-    weightsPath: m.weights ? resolve(m.weights, 'weights') : null,
-  };
+  // "graph": "weights": the engine runs the graph it builds from the weights, so the ONNX file
+  // (kept for other tools) may be absent; the packaged extension ships the bundled model without it.
+  const builtWithoutOnnx = m.graph === 'weights' && !isPresent(path.resolve(dir, m.onnx));
+  const onnxPath = builtWithoutOnnx ? null : resolve(m.onnx, 'onnx');
+  const tokenizerPath = resolve(m.tokenizer, 'tokenizer');
+  const weightsPath = m.weights ? resolve(m.weights, 'weights') : null;
+  return { dir, manifest: m, onnxPath: onnxPath ?? weightsPath!, tokenizerPath, weightsPath };
 }
 
 export function validateManifest(raw: unknown, file: string): ModelManifest {

@@ -1,6 +1,7 @@
 // The ONNX model against the PyTorch reference, and the model contract checks.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -59,7 +60,11 @@ test('loading errors name the file and what is wrong', async () => {
   assert.throws(() => openModel(noManifest), /not a model folder: it needs model\.json/);
   const badJson = copyModel((d) => fs.writeFileSync(path.join(d, 'model.json'), '{"format":'));
   assert.throws(() => openModel(badJson), /model\.json: not valid JSON/);
-  const noOnnx = copyModel((d) => fs.rmSync(path.join(d, 'model.onnx')));
+  // Without "graph": "weights" the ONNX file is what runs: it must be there.
+  const noOnnx = copyModel((d) => {
+    fs.rmSync(path.join(d, 'model.onnx'));
+    editManifest(d, (m) => delete m.graph);
+  });
   assert.throws(() => openModel(noOnnx), /model\.json: onnx file model\.onnx does not exist/);
   const badFormat = copyModel((d) => editManifest(d, (m) => (m.format = 'other/2')));
   assert.throws(() => openModel(badFormat), /format must be "induction-lens-model\/1"/);
@@ -109,3 +114,23 @@ test('"graph": "weights": the graph built from weights.safetensors gives the ONN
   await assert.rejects(OrtModel.load(readModelFolder(wrongShape)), /tensor "blocks\.0\.attn\.W_Q" has shape \[8,128,16\], model\.json implies \[8,128,8\]/);
 });
 
+
+test('"graph": "weights" without model.onnx (as the VSIX ships it): the folder opens and runs, with the numbers of the folder that has it', async () => {
+  const noOnnx = copyModel((d) => fs.rmSync(path.join(d, 'model.onnx')));
+  const opened = openModel(noOnnx);
+  assert.equal(opened.folder.onnxPath, path.join(noOnnx, 'weights.safetensors'), 'errors and the hash name the file the graph is built from');
+  assert.equal(opened.hash, crypto.createHash('sha256').update(fs.readFileSync(path.join(noOnnx, 'weights.safetensors'))).digest('hex'));
+  const without = await OrtModel.load(readModelFolder(noOnnx));
+  const withOnnx = await OrtModel.load(readModelFolder(MODEL_DIR));
+  try {
+    const ids = Int32Array.from(ref.parity.ids);
+    const a = await without.forward({ ids, batch: 1, seq: ids.length, wantAttentions: true });
+    const b = await withOnnx.forward({ ids, batch: 1, seq: ids.length, wantAttentions: true });
+    assert.equal(maxAbsDiff(a.logits, b.logits), 0, 'the same graph from the same weights');
+    assert.equal(maxAbsDiff(a.attentions!, b.attentions!), 0);
+    assert.ok(maxAbsDiff(a.logits, f32('parity_logits.f32')) <= 1e-3);
+  } finally {
+    await without.dispose();
+    await withOnnx.dispose();
+  }
+});
