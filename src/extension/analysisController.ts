@@ -83,7 +83,7 @@ export class AnalysisController implements vscode.Disposable {
    *  analysis of that document takes the windows whose tokens did not change from it. */
   private last: { uri: string; analysis: Analysis } | null = null;
 
-  constructor(private readonly models: ModelManager, private readonly log: vscode.OutputChannel) {
+  constructor(private readonly models: ModelManager, private readonly log: vscode.LogOutputChannel) {
     this.subs.push(vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)));
     this.subs.push(vscode.workspace.onDidCloseTextDocument((d) => {
       if (this.last?.uri === d.uri.toString()) this.last = null;
@@ -154,12 +154,12 @@ export class AnalysisController implements vscode.Disposable {
         if (attempt >= MAX_ATTEMPTS) {
           throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyses in a row; run the command again when you pause typing`);
         }
-        this.log.appendLine('the text changed while the model ran: analyzing the edited text again');
+        this.log.debug('the text changed while the model ran: analyzing the edited text again');
       }
     } catch (e) {
       if (e instanceof CancelledError) return null;
       if (e instanceof LoadCancelledError) {
-        this.log.appendLine(e.message);
+        this.log.info(e.message);
         this.setState('idle');
         return null;
       }
@@ -212,6 +212,7 @@ export class AnalysisController implements vscode.Disposable {
       uri: doc.uri.toString(), version, baseOffset, text, analysis, session, mask: this.userMask,
       elapsedMs: Date.now() - t0, truncatedChars, seq: ++this.seq,
     };
+    this.log.debug(`analyzed ${analysis.tokens.ids.length} tokens of ${doc.uri.toString()} in ${result.elapsedMs} ms`);
     this.results.set(result.uri, result);
     this.last = { uri: result.uri, analysis };
     this.failure = null;

@@ -35,7 +35,7 @@ export interface ExtensionApi {
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = performance.now();
-  const log = vscode.window.createOutputChannel('Induction Lens');
+  const log = vscode.window.createOutputChannel('Induction Lens', { log: true });
   const models = new ModelManager(context, log);
   const controller = new AnalysisController(models, log);
   const painter = new OverlayPainter();
@@ -96,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       return result;
     } catch (e) {
       lastError = describeError(e);
-      log.appendLine(`analysis failed: ${lastError}`);
+      log.error(`analysis failed: ${lastError}`);
       // A dead worker was already announced by one notification (ModelManager).
       if (opts.interactive && !(e instanceof WorkerCrashError)) {
         const open = 'Open Settings';
@@ -115,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.commands.registerCommand('inductionLens.showInductionAttention', async () => {
       const editor = vscode.window.activeTextEditor;
       if (!editor) {
+        log.warn('show induction attention refused: no active text editor');
         void vscode.window.showWarningMessage('Induction Lens: open a text editor first.');
         return;
       }
@@ -164,7 +165,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   panel.registerSerializer();
   const activationMs = performance.now() - t0;
-  log.appendLine(`activated in ${activationMs.toFixed(1)} ms`);
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
 
   const toPairs = (rs: { start: number; end: number }[]) => rs.map((r) => [r.start, r.end] as [number, number]);
   return {

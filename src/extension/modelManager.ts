@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from '../engine/cancellation';
 import { CancelledError, EngineError } from '../engine/errors';
-import { assembleModel } from '../engine/modelParts';
+import { assembleModel, summarize, type OpenedModel } from '../engine/modelParts';
 import { ProbeCache } from '../engine/probeCache';
 import { ModelSession } from '../engine/session';
 import { WorkerPool } from '../worker/workerPool';
@@ -23,7 +23,7 @@ export class ModelManager implements vscode.Disposable {
    *  worker started with test hooks: IL_E2E_TEST_HOOKS=1 in the environment). */
   crashWorkerOnNextForward = false;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
     this.cache = new ProbeCache(context.globalStorageUri.fsPath);
   }
 
@@ -51,7 +51,7 @@ export class ModelManager implements vscode.Disposable {
       this.pool.onCrash = (message) => {
         // The model lived in the dead worker: the next request loads it again, with progress.
         this.current = null;
-        this.log.appendLine(message);
+        this.log.error(message);
         void vscode.window.showWarningMessage(`Induction Lens: ${message}.`);
       };
     }
@@ -77,7 +77,7 @@ export class ModelManager implements vscode.Disposable {
   session(dir: string): Promise<ModelSession> {
     const stamp = folderStamp(dir);
     if (this.current?.dir === dir && this.current.stamp === stamp) return this.current.session;
-    if (this.current?.dir === dir) this.log.appendLine(`the files of ${dir} changed on disk: loading the model again`);
+    if (this.current?.dir === dir) this.log.info(`the files of ${dir} changed on disk: loading the model again`);
     const previous = this.current;
     const source = new CancellationTokenSource();
     const session = vscode.window.withProgress(
@@ -95,7 +95,7 @@ export class ModelManager implements vscode.Disposable {
           this.stamps.set(s, stamp);
           progress.report({ message: `${name}: scoring heads on the repeated-random-token probe…` });
           await s.probe();
-          this.log.appendLine(`loaded ${model.folder.manifest.id} from ${dir} in ${Date.now() - t0} ms`);
+          this.log.info(`loaded ${loadSummary(model)} from ${dir} in ${Date.now() - t0} ms`);
           return s;
         } catch (e) {
           // A load the user cancelled: the worker stopped and freed it; say so plainly.
@@ -109,7 +109,8 @@ export class ModelManager implements vscode.Disposable {
     this.current = { dir, stamp, session: Promise.resolve(session), loading: source };
     this.current.session.catch((e) => {
       if (this.current?.session === session) this.current = null;
-      this.log.appendLine(`model load failed: ${(e as Error).message}`);
+      if (e instanceof LoadCancelledError) this.log.info(e.message);
+      else this.log.error(`model load failed: ${(e as Error).message}`);
     });
     if (previous) {
       // A load still running is stopped (the worker handles one request at a time, so it would
@@ -156,4 +157,16 @@ function stageText(name: string, p: { stage: 'reading' | 'building' | 'session';
 
 export function describeError(e: unknown): string {
   return e instanceof EngineError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+}
+
+/** What a load log line names: the model's id, shape and size (the worker's `summarize`). */
+function loadSummary(model: OpenedModel): string {
+  const d = model.dims;
+  let kind: string;
+  try {
+    kind = summarize(model.folder).kind;
+  } catch {
+    kind = 'unknown kind';
+  }
+  return `${model.folder.manifest.id} (${kind}; ${d.nLayers} layers × ${d.nHeads} heads, d_model ${d.dModel}, context ${d.nCtx}, vocabulary ${d.dVocab})`;
 }

@@ -41,7 +41,7 @@ export class PanelManager implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly controller: AnalysisController,
     private readonly models: ModelManager,
-    private readonly log: vscode.OutputChannel,
+    private readonly log: vscode.LogOutputChannel,
     private readonly filter: EventFilterState,
   ) {
     this.subs.push(filter.onDidChange(() => this.refresh()));
@@ -161,7 +161,7 @@ export class PanelManager implements vscode.Disposable {
   private async sendPattern() {
     const [d, s, requestId] = [this.current, this.selected, this.requestId];
     if (!d || !s) return;
-    const pattern = await d.session.pattern(d.analysis, s.head).catch((e: Error) => void this.log.appendLine(`pattern of L${s.head.layer}H${s.head.head}: ${e.message}`));
+    const pattern = await d.session.pattern(d.analysis, s.head).catch((e: Error) => void this.log.warn(`pattern of L${s.head.layer}H${s.head.head}: ${e.message}`));
     if (pattern && this.current === d && this.selected === s && this.requestId === requestId) this.post({ type: 'pattern', pattern: { requestId, head: s.head, why: s.why, pattern } });
   }
 
@@ -174,7 +174,7 @@ export class PanelManager implements vscode.Disposable {
     const v = validatePanelToHost(raw, ctx);
     if (!v.ok) {
       this.dropped.push(v.reason);
-      this.log.appendLine(`panel message dropped: ${v.reason}`);
+      this.log.warn(`panel message dropped: ${v.reason}`);
       return;
     }
     void this.onMessage(v.msg);
@@ -200,7 +200,7 @@ export class PanelManager implements vscode.Disposable {
       case 'exportPng': return this.exportPng(m.view, m.dataUrl);
       case 'perf':
         this.perf.push({ mark: m.mark, ms: m.ms });
-        this.log.appendLine(`panel ${m.mark}: ${m.ms.toFixed(1)} ms`);
+        this.log.trace(`panel ${m.mark}: ${m.ms.toFixed(1)} ms`);
     }
   }
 

@@ -22,7 +22,7 @@ async function describe(models: ModelManager, setting: string): Promise<{ ok: bo
   }
 }
 
-export async function selectModel(models: ModelManager, log: vscode.OutputChannel, folderArg?: string): Promise<string | undefined> {
+export async function selectModel(models: ModelManager, log: vscode.LogOutputChannel, folderArg?: string): Promise<string | undefined> {
   const config = vscode.workspace.getConfiguration('inductionLens');
   const current = modelSetting<string>(config, 'modelPath', '').trim();
   let setting: string | null | undefined = folderArg;
@@ -56,7 +56,8 @@ export async function selectModel(models: ModelManager, log: vscode.OutputChanne
     await session.probe();
   } catch (e) {
     const message = describeError(e);
-    log.appendLine(`select model: ${message}`);
+    if (e instanceof LoadCancelledError) log.info(`select model: ${message}`);
+    else log.warn(`select model refused: ${message}`);
     if (e instanceof LoadCancelledError) return undefined; // the user's choice: nothing to report
     void vscode.window.showErrorMessage(`Induction Lens: cannot use this model: ${message}`);
     throw new Error(message);
