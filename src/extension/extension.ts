@@ -10,6 +10,7 @@ import { InductionHoverProvider } from './hover';
 import { LiveMode } from './liveMode';
 import { describeError, ModelManager } from './modelManager';
 import { PanelManager } from './panel';
+import { openSample } from './samples';
 import { selectModel } from './selectModel';
 import { StatusBar } from './statusBar';
 import { WorkerCrashError } from '../worker/workerPool';
@@ -151,6 +152,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         lastError = describeError(e);
         return undefined;
       })),
+    // An optional sample file name (walkthrough links, tests) skips the pick list.
+    vscode.commands.registerCommand('inductionLens.openSample', (name?: string) => openSample(context.extensionUri, log, name)),
+    // The overlay's information without a mouse: VS Code's hover at the cursor, which our hover
+    // provider answers.
+    vscode.commands.registerCommand('inductionLens.showHoverAtCursor', async () => {
+      if (!vscode.window.activeTextEditor) {
+        log.warn('show hover at cursor refused: no active text editor');
+        return;
+      }
+      await vscode.commands.executeCommand('editor.action.showHover');
+    }),
     vscode.languages.registerHoverProvider(DOCUMENTS, new InductionHoverProvider(controller)),
     vscode.languages.registerInlayHintsProvider(DOCUMENTS, hints),
     vscode.window.onDidChangeVisibleTextEditors(repaintAll),

@@ -1,7 +1,7 @@
 // The VSIXs `npm run package -- --target all` writes (scripts/build/package.mjs), opened one by one:
 // each holds its platform's onnxruntime binding and the libraries that binding loads (read from
 // the binaries in the VSIX), once each, and nothing of other platforms, no tests, fixtures,
-// training code, samples, type declarations or source maps; the bundled model's weights once
+// training code, type declarations or source maps; the bundled model's weights once
 // (no model.onnx); under 20 MB (2^20 bytes, as vsce counts) outside Windows' DirectML files.
 // The five VSIXs are built once (about 20 s).
 import { after, before, test } from 'node:test';
@@ -96,11 +96,15 @@ for (const [target, { dir, libraries }] of Object.entries(TARGETS)) {
     // Nothing that is not run.
     for (const n of names) {
       assert.doesNotMatch(n, /\.map$|\.d\.ts$|\.ts$/, `${n}: source map, type declaration or source`);
-      assert.doesNotMatch(n, /^extension\/(test|training|samples|src|webview|scripts|docs|dist-test)\//, `${n}: not part of the extension at run time`);
+      assert.doesNotMatch(n, /^extension\/(test|training|src|webview|scripts|docs|dist-test)\//, `${n}: not part of the extension at run time`);
       assert.doesNotMatch(n, /(^|\/)fixtures\//, `${n}: a test fixture`);
       assert.doesNotMatch(n, /\.onnx$/, `${n}: the bundled model runs the graph built from its weights`);
     }
     for (const f of ['model.json', 'tokenizer.json', 'weights.safetensors']) assert.ok(names.includes(`${MODEL}/${f}`), `${f} is missing`);
+    // The samples and walkthrough pages the walkthrough opens, and the changelog, ship.
+    for (const f of fs.readdirSync(path.join(ROOT, 'samples'))) assert.ok(names.includes(`extension/samples/${f}`), `samples/${f} is missing`);
+    for (const f of fs.readdirSync(path.join(ROOT, 'media/walkthrough'))) assert.ok(names.includes(`extension/media/walkthrough/${f}`), `media/walkthrough/${f} is missing`);
+    assert.ok(names.some((n) => /^extension\/changelog\.md$/i.test(n)), 'CHANGELOG.md is missing');
     assert.equal(data(`${MODEL}/weights.safetensors`).length, fs.statSync(path.join(ROOT, 'media/models/attn-only-2l/weights.safetensors')).size);
     for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/webview/main.js']) assert.ok(names.includes(f), `${f} is missing`);
     assert.match(data('extension.vsixmanifest').toString(), new RegExp(`TargetPlatform="${target}"`));
