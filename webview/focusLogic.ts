@@ -2,7 +2,8 @@
 // hover-lock pattern of CircuitsVis): hovering previews a token while nothing is locked, a click
 // locks it (a second click on it unlocks), and the keys move or lock the focus. No DOM here, so
 // the rules are unit-tested (test/unit/focusLogic.test.ts).
-import type { PanelEvent } from '../src/protocol/panel';
+import type { PanelAnalysis, PanelEvent } from '../src/protocol/panel';
+import { fmt, tokenLabel, vocabLabel } from './format';
 
 /** Token indices; -1 for none. */
 export interface Focus {
@@ -55,6 +56,10 @@ export function nextFocus(cur: Focus, input: FocusInput): FocusStep {
         // A locked focus moves with the keys and stays locked.
         return step(i, cur.locked >= 0 ? i : cur.locked, { scroll: true, consumed: true });
       }
+      if ((input.key === 'Home' || input.key === 'End') && input.count > 0) {
+        const i = input.key === 'Home' ? 0 : input.count - 1;
+        return step(i, cur.locked >= 0 ? i : cur.locked, { scroll: true, consumed: true });
+      }
       if (input.key === 'Enter' || input.key === ' ') return step(cur.focused, cur.locked === cur.focused ? -1 : cur.focused, { consumed: true });
       if (input.key === 'r' || input.key === 'R') return { ...same, reveal: true };
       return same;
@@ -74,4 +79,18 @@ export function strongestEventQuery(events: readonly PanelEvent[], order: Int32A
   for (const j of o) if (events[j]?.matters) return events[j].query;
   const strongest = o.length ? events[o[0]] : events[0];
   return strongest ? strongest.query : 0;
+}
+
+/** The accessible name of token `i` in the Tokens view: the token, its position, the model's top
+ *  prediction there and the induction source, e.g. "token '·foo', position 12, next token '·bar'
+ *  0.42, induction source '·baz' at token 7 (L1H5, attention 0.81)". */
+export function tokenAriaLabel(a: PanelAnalysis, i: number): string {
+  const parts = [`token '${tokenLabel(a, i)}'`, `position ${i}`];
+  const k = a.topK.k;
+  const top = k > 0 ? a.topK.ids[i * k] : -1;
+  if (top >= 0) parts.push(`next token '${vocabLabel(a, top)}' ${fmt(a.topK.probs[i * k], 2)}`);
+  const e = a.events.find((x) => x.query === i);
+  if (e) parts.push(`induction source '${tokenLabel(a, e.source)}' at token ${e.source} (L${e.head.layer}H${e.head.head}, attention ${fmt(e.attention, 2)}${e.hit ? ', hit' : ''})`);
+  else parts.push('no induction source');
+  return parts.join(', ');
 }

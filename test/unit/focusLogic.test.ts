@@ -3,8 +3,8 @@
 // (and the lock) and stop at both ends, Enter and Space toggle the lock.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { nextFocus, strongestEventQuery, type Focus, type FocusInput } from '../../webview/focusLogic';
-import type { PanelEvent } from '../../src/protocol/panel';
+import { nextFocus, strongestEventQuery, tokenAriaLabel, type Focus, type FocusInput } from '../../webview/focusLogic';
+import type { PanelAnalysis, PanelEvent } from '../../src/protocol/panel';
 
 const FREE: Focus = { focused: 3, locked: -1 };
 const LOCKED: Focus = { focused: 3, locked: 3 };
@@ -94,7 +94,7 @@ test('Enter and Space toggle the lock on the focused token', () => {
 
 test('R reveals the focused token without changing the focus; other keys do nothing', () => {
   for (const k of ['r', 'R']) assert.deepEqual(nextFocus(LOCKED, key(k)), { focused: 3, locked: 3, reveal: true, scroll: false, consumed: false }, k);
-  for (const k of ['a', 'Tab', 'Escape', 'Home']) assert.deepEqual(nextFocus(FREE, key(k)), { focused: 3, locked: -1, reveal: false, scroll: false, consumed: false }, k);
+  for (const k of ['a', 'Tab', 'Escape', 'PageDown']) assert.deepEqual(nextFocus(FREE, key(k)), { focused: 3, locked: -1, reveal: false, scroll: false, consumed: false }, k);
 });
 
 test('a new text keeps the lock while the token exists, else shows the start token', () => {
@@ -120,4 +120,27 @@ test('the Tokens view starts at the strongest event that matters, else the stron
   assert.equal(strongestEventQuery([event(4, false), event(6, false)], Int32Array.from([1, 0])), 6);
   assert.equal(strongestEventQuery([event(4, false)], null), 4);
   assert.equal(strongestEventQuery([], Int32Array.from([])), 0);
+});
+
+test('Home and End go to the first and the last token (moving a lock along)', () => {
+  for (const [k, i] of [['Home', 0], ['End', 9]] as const) {
+    const step = nextFocus(FREE, key(k));
+    assert.deepEqual(step, { focused: i, locked: -1, reveal: false, scroll: true, consumed: true }, k);
+    assert.deepEqual(focus(LOCKED, key(k)), { focused: i, locked: i }, k);
+  }
+  assert.equal(nextFocus(FREE, key('End', 0)).consumed, false, 'no tokens: nothing to move to');
+});
+
+test("a token's accessible name reads the token, its position, the top prediction and the induction source", () => {
+  // "A B C A": token 3 (" A") attends to token 1 (" B") through L1H5 and predicts " B".
+  const text = 'x A B A';
+  const a = {
+    text,
+    tokens: { ids: Int32Array.from([1, 2, 3, 2]), starts: Int32Array.from([0, 1, 3, 5]), ends: Int32Array.from([1, 3, 5, 7]) },
+    topK: { k: 2, ids: Int32Array.from([2, 4, 3, -1, 2, 1, 3, 2]), probs: Float32Array.from([0.5, 0.2, 0.3, 0, 0.4, 0.1, 0.42, 0.3]) },
+    vocabText: { 1: 'x', 2: ' A', 3: ' B', 4: ' C' },
+    events: [{ query: 3, source: 2, successorId: 3, attention: 0.81, head: { layer: 1, head: 5 }, prob: 0.42, rank: 1, hit: false, gain: 1.2, matters: true }],
+  } as unknown as PanelAnalysis;
+  assert.equal(tokenAriaLabel(a, 3), "token '·A', position 3, next token '·B' 0.42, induction source '·B' at token 2 (L1H5, attention 0.81)");
+  assert.equal(tokenAriaLabel(a, 0), "token 'x', position 0, next token '·A' 0.50, no induction source");
 });

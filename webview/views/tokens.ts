@@ -1,8 +1,9 @@
 // Tokens view: the analyzed text as tokens, coloured by the selected head's attention from the
 // focused token, with the focused token's details in the aside (#focus). Hover previews a token,
-// a click locks it; the rules are in focusLogic.ts.
+// a click locks it; the keyboard reaches every token (a listbox with a roving tabindex: arrows,
+// Home/End move, Enter or Space locks); the rules are in focusLogic.ts.
 import { $, el } from '../dom';
-import { nextFocus, type FocusInput } from '../focusLogic';
+import { nextFocus, tokenAriaLabel, type FocusInput } from '../focusLogic';
 import { fmt, fmtGain, tokenLabel, tokenSource, vocabLabel } from '../format';
 import { send } from '../messages';
 import { state, update, type State } from '../state';
@@ -18,7 +19,11 @@ export function renderTokens(s: Readonly<State>) {
   for (let i = 0; i < a.tokens.ids.length; i++) {
     const span = el('span', 'tok', tokenSource(a, i));
     span.dataset.i = String(i);
+    // A roving tabindex: only the focused token is in the tab order (paintFocus moves it).
     span.setAttribute('role', 'option');
+    span.setAttribute('aria-selected', 'false');
+    span.setAttribute('aria-label', tokenAriaLabel(a, i));
+    span.tabIndex = i === 0 ? 0 : -1;
     frag.appendChild(span);
     tokenEls.push(span);
   }
@@ -40,6 +45,8 @@ export function paintFocus(s: Readonly<State>) {
   const N = a.tokens.ids.length;
   for (const t of tokenEls) {
     t.classList.remove('focused', 'locked', 'source', 'successor');
+    if (t.tabIndex === 0) t.tabIndex = -1;
+    if (t.getAttribute('aria-selected') === 'true') t.setAttribute('aria-selected', 'false');
     t.style.background = '';
   }
   const row = pattern && pattern.pattern.shape[0] === N ? pattern.pattern.data.subarray(focused * N, (focused + 1) * N) : null;
@@ -53,6 +60,7 @@ export function paintFocus(s: Readonly<State>) {
   const e = a.events.find((x) => x.query === focused);
   tokenEls[focused].classList.add(locked === focused ? 'locked' : 'focused');
   tokenEls[focused].setAttribute('aria-selected', 'true');
+  tokenEls[focused].tabIndex = 0;
   if (e) {
     tokenEls[e.source].classList.add('source');
     if (focused + 1 < N) tokenEls[focused + 1].classList.toggle('successor', e.hit);
@@ -127,6 +135,10 @@ export function bindTokens() {
     if (!state.analysis) return;
     const step = applyFocusInput({ type: 'key', key: e.key, count: state.analysis.tokens.ids.length });
     if (step.consumed) e.preventDefault(); // arrows and Space would scroll the list
-    if (step.scroll) tokenEls[step.focused]?.scrollIntoView({ block: 'nearest' });
+    if (step.scroll) {
+      // The keyboard focus follows (roving tabindex), so screen readers read the token's name.
+      tokenEls[step.focused]?.focus({ preventScroll: true });
+      tokenEls[step.focused]?.scrollIntoView({ block: 'nearest' });
+    }
   });
 }
