@@ -316,6 +316,34 @@ export async function uiTests(browser) {
       await frame.locator('vscode-tab-header[data-view="tokens"]').click();
     });
 
+    await run('panel Tokens view by keyboard only: Home and arrows move the focus, Enter locks, the accessible name reads the token', async () => {
+      await frame.locator('vscode-tab-header[data-view="tokens"]').click();
+      await page.mouse.move(5, 500); // no pointer over the tokens: hovering would preview one
+      if ((await frame.locator('.tok.locked').count()) > 0) {
+        await frame.locator('.tok.locked').focus();
+        await page.keyboard.press('Enter');
+        await waitFor('unlocked', async () => (await frame.locator('.tok.locked').count()) === 0);
+      }
+      // The list has one tab stop: the focused token (a roving tabindex).
+      const stops = frame.locator('#tokens .tok[tabindex="0"]');
+      if ((await stops.count()) !== 1) throw new Error(`${await stops.count()} tokens in the tab order, expected 1`);
+      await stops.focus();
+      await page.keyboard.press('Home');
+      for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Enter');
+      await waitFor('locked by keyboard', async () => (await frame.locator('.tok.locked[data-i="3"]').count()) === 1, 5000);
+      const tok = frame.locator('.tok[data-i="3"]');
+      const active = await frame.locator('#tokens').evaluate(() => document.activeElement?.getAttribute('data-i'));
+      if (active !== '3') throw new Error(`keyboard focus on token ${active}, expected 3`);
+      if ((await tok.getAttribute('aria-selected')) !== 'true' || (await tok.getAttribute('tabindex')) !== '0') throw new Error('the locked token is not the selected tab stop');
+      const visible = ((await tok.textContent()) ?? '').replace(/\r\n|\n|\r/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '·') || '∅';
+      const label = (await tok.getAttribute('aria-label')) ?? '';
+      if (!label.startsWith(`token '${visible}', position 3, `) || !/next token '.+' \d\.\d\d/.test(label)) throw new Error(`aria-label: ${label}`);
+      if ((await frame.locator('#tokens').getAttribute('role')) !== 'listbox' || (await tok.getAttribute('role')) !== 'option') throw new Error('not a listbox of options');
+      await page.keyboard.press('Enter'); // unlock again
+      await waitFor('unlocked by keyboard', async () => (await frame.locator('.tok.locked').count()) === 0, 5000);
+    });
+
     await run('panel Heads view: clicking a head changes the Pattern view', async () => {
       await frame.locator('vscode-tab-header[data-view="heads"]').click();
       await waitFor('head grid', async () => (await frame.locator('td.head-cell').count()) > 0);

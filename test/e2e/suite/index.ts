@@ -176,6 +176,33 @@ test('hover on a repeated token shows token, predictions, the induction source, 
   assert.ok(!/command:(?!inductionLens\.)/.test(text), 'only the extension\'s own commands appear');
 });
 
+test('Show Hover at Cursor: the hover of the repeated token at the cursor, without a mouse', async () => {
+  const t = await api();
+  const editor = await openFixture('repeated.txt');
+  const doc = editor.document;
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  const d = await waitFor('analysis', () => t.analysis(doc.uri.toString()));
+  const e = [...d.analysis.events].sort((x, y) => y.attention - x.attention)[0];
+  assert.ok(e, 'the text has an induction event');
+  const pos = doc.positionAt(d.baseOffset + d.analysis.tokens.starts[e.query] + (d.analysis.tokens.ends[e.query] - d.analysis.tokens.starts[e.query] > 1 ? 1 : 0));
+  await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preview: false });
+  editor.selection = new vscode.Selection(pos, pos);
+  await vscode.commands.executeCommand('inductionLens.showHoverAtCursor');
+  const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, editor.selection.active));
+  assert.ok(text.includes('**Induction Lens**'), text);
+  assert.ok(text.includes(`position ${e.query}`), text);
+  assert.ok(text.includes(`L${e.head.layer}H${e.head.head} → `), text);
+});
+
+test('Open a Sample opens a shipped sample as an untitled copy', async () => {
+  const editor = await vscode.commands.executeCommand<vscode.TextEditor>('inductionLens.openSample', 'random-words.txt');
+  assert.ok(editor, 'an editor opened');
+  assert.equal(editor.document.isUntitled, true);
+  assert.match(editor.document.getText(), /lantern orbit velvet/);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
 test('hover escapes document text: markdown and HTML in tokens stay literal', async () => {
   const t = await api();
   const editor = await openFixture('markup.md', '<img src=x onerror=alert(1)> **bold** [link](command:workbench.action.quit) <img src=x onerror=alert(1)> **bold**');
