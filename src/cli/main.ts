@@ -158,7 +158,7 @@ async function run(args: Args): Promise<string> {
       const spec: PathSpec = { sender: args.sender!, receiver: args.receiver!, path: args.path!, mode: args.mode, norm: args.norm };
       return JSON.stringify(pathAblationJson(session, await runPathTest(session, text, spec, { maxTokens: args.maxTokens }))) + '\n';
     }
-    const a = await session.analyze(text, { inductionThreshold: args.threshold, topK: Math.max(args.topK, 1), keepAttentions: false, maxTokens: args.maxTokens });
+    const a = await session.analyze(text, { inductionThreshold: args.threshold, topK: Math.max(args.topK, 1), keepAttentions: false, maxTokens: args.maxTokens, attribution: true });
     if (a.cutBy || file?.cut) {
       process.stderr.write(`induction-lens: analyzed the first ${a.tokens.ids.length} tokens (${a.analyzedLength} characters) of ${args.file}; the rest was cut (--max-tokens ${args.maxTokens})\n`);
     }

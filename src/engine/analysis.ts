@@ -115,6 +115,9 @@ export interface AnalyzeOptions {
   keepAttentions?: boolean;
   /** Analyze at most this many tokens; the rest of the text is left out (see analyzedLength). */
   maxTokens?: number;
+  /** Every event's direct logit attribution in the same pass (the CLI's JSON); without it the
+   *  hover asks for the one event it shows (attributionOnDemand.ts). */
+  attribution?: boolean;
   /** The last analysis of this text's place (live mode): windows whose tokens are unchanged are
    *  taken from it instead of run again (windowReuse.ts). */
   previous?: Analysis;
@@ -234,15 +237,15 @@ export async function analyze(
     }
     const ids = windowIds(dims, tokens.ids, w);
     const rows = repeatedRows(tokens.ids, w, dims);
-    const dla = successorPairs(tokens.ids, w, dims, rows);
+    const dla = opts.attribution ? successorPairs(tokens.ids, w, dims, rows) : null;
     const out = await backend.forward({
-      ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: keepAttn, residAt, rows, dlaPairs: dla.pairs, token: opts.token,
+      ids, batch: 1, seq: ids.length, headMask: opts.headMask, wantAttentions: keepAttn, residAt, rows, dlaPairs: dla?.pairs, token: opts.token,
     });
     throwIfCancelled(opts.token);
     scoreWindow(tokens.ids, w, out, dims, k, loss, predictions);
     const found: InductionEvent[] = [];
     findEvents(tokens.ids, w, out, dims, inductionHeads, found, attentionReader(out, dims, w, rows), eventAttention);
-    eventAttribution(out, dims, found, dla.index, eventDla);
+    if (dla) eventAttribution(out, dims, found, dla.index, eventDla);
     events.push(...found);
     windows.push({ ...w, attentions: keepAttn ? out.attentions : null, ...(out.resid ? { resid: out.resid } : {}), ...(out.prevAttn ? { prevAttn: out.prevAttn } : {}) });
   }

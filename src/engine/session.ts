@@ -5,6 +5,7 @@ import { throwIfCancelled, type CancellationToken } from './cancellation';
 import { runProbe, type ProbeResult } from './probe';
 import type { ProbeCache } from './probeCache';
 import type { OpenedModel } from './model';
+import { attributions } from './attributionOnDemand';
 import { patternOnDemand } from './patternOnDemand';
 import type { HeadRef, Matrix } from '../protocol/panel';
 
@@ -45,6 +46,12 @@ export class ModelSession {
 
   ablate(a: Analysis, baseMask?: Float32Array, token?: CancellationToken): Promise<(number | null)[]> {
     return computeAblation(a, this.backend, baseMask, token);
+  }
+
+  /** Direct logit attributions of the events at `queries` (all when omitted), run for those the
+   *  analysis lacks; they land in a.eventDla. */
+  attributions(a: Analysis, queries?: number[]): Promise<void> {
+    return attributions(a, this.backend, queries);
   }
 
   /** One head's pattern over an analysis of this model: from its kept attentions, or run again. */

@@ -10,13 +10,17 @@ import { labelMarkdown, tokenLabels } from './tokenLabels';
 export class InductionHoverProvider implements vscode.HoverProvider {
   constructor(private readonly controller: AnalysisController) {}
 
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+  async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
     const d = this.controller.get(doc.uri.toString());
     if (!d || d.version !== doc.version) return undefined;
     const offset = doc.offsetAt(pos) - d.baseOffset;
     if (offset < 0 || offset >= d.text.length) return undefined;
     const i = tokenAt(d.analysis, offset);
     if (i < 0) return undefined;
+    // An event's direct logit attribution is computed when its hover is first shown (one pass of
+    // its window); without it (an ONNX-file model, a failure) the hover simply leaves it out.
+    await d.session.attributions(d.analysis, [i]).catch(() => undefined);
+    if (doc.version !== d.version) return undefined;
     const range = new vscode.Range(doc.positionAt(d.baseOffset + d.analysis.tokens.starts[i]), doc.positionAt(d.baseOffset + d.analysis.tokens.ends[i]));
     return new vscode.Hover(hoverMarkdown(d, i, doc), range);
   }

@@ -256,6 +256,7 @@ export class PanelManager implements vscode.Disposable {
     if (!d) return undefined;
     const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: exportUri(d.uri, 'json'), filters: { JSON: ['json'] }, saveLabel: 'Export analysis' }));
     if (!uri) return undefined;
+    await d.session.attributions(d.analysis).catch(() => undefined); // every event's, as the CLI gives
     const json = analysisJson(d.session, d.analysis, 5);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(json, null, 1)));
     void vscode.window.showInformationMessage(`Induction Lens: analysis exported to ${uri.fsPath}`);

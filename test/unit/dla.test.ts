@@ -60,8 +60,19 @@ test('bundled model (no final norm): the heads\' attributions and the direct pat
     });
     const s = new ModelSession(m, model);
     const text = fs.readFileSync(path.join(ROOT, 'samples', 'identifiers.py'), 'utf8');
-    const a = await s.analyze(text, { keepAttentions: false });
+    const a = await s.analyze(text, { keepAttentions: false, attribution: true });
     assert.ok(a.events.length > 10 && a.events.every((e) => a.eventDla?.get(e.query)?.length === LH), 'every event has its attribution');
+    // Without it in the pass (the extension), asked for afterwards: one event (a hover), then all.
+    const lean = await s.analyze(text, { keepAttentions: false });
+    assert.equal(lean.eventDla, undefined);
+    const q = lean.events[3].query;
+    await s.attributions(lean, [q]);
+    assert.deepEqual([...lean.eventDla!.keys()], [q]);
+    await s.attributions(lean);
+    for (const e of a.events) {
+      const [x, y] = [a.eventDla!.get(e.query)!, lean.eventDla!.get(e.query)!];
+      x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-5, `event ${e.query}, head ${i}: ${v} vs ${y[i]}`));
+    }
     // The strongest attribution of a hit is usually an induction head's.
     const hits = a.events.filter((e) => e.hit);
     const byInduction = hits.filter((e) => {
