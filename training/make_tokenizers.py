@@ -21,6 +21,8 @@ Deterministic: the same input gives byte-identical files. Run from anywhere:
 import json
 import os
 
+from bpe import bytes_to_unicode
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE = os.path.join(ROOT, 'media', 'models', 'attn-only-2l', 'tokenizer.json')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'tokenizers')
@@ -33,20 +35,8 @@ SPLIT_REGEX = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N
                "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")
 
 
-def byte_decoder():
-    """GPT-2's printable character -> byte table."""
-    bs = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {chr(c): b for b, c in zip(bs, cs)}
-
-
-BYTE_OF = byte_decoder()
+# GPT-2's printable character -> byte table: the inverse of the map the bundled tokenizer was trained with.
+BYTE_OF = {c: b for b, c in bytes_to_unicode().items()}
 
 
 def piece_of(token):

@@ -7,9 +7,9 @@
 import { CONFIG_LIMITS, isPositive, POSITIVE } from '../configReader';
 import { parseRope } from '../ropeScaling';
 import type { LayerType } from '../spec';
-import { llamaDims, makeSpec, TensorList, unembedding, type Family } from './family';
+import { llamaDims, makeSpec, TensorList, type Family } from './family';
 import { selfAttention } from '../pathAblation';
-import { at, headsOf, swiglu } from './llama';
+import { at, decoderEnds, headsOf, swiglu } from './llama';
 
 const version = (modelType: string) => (modelType === 'gemma' ? 1 : modelType === 'gemma2' ? 2 : 3);
 
@@ -87,8 +87,5 @@ export const gemma: Family = {
     const mlp = swiglu(b, l, b.rmsNorm(h, at(l, 'pre_feedforward_layernorm')), false);
     return { h: g.op('Add', [h, b.rmsNorm(mlp, at(l, 'post_feedforward_layernorm'))]), pattern };
   },
-  final: (b, h) => b.rmsNorm(h, 'model.norm'),
-  unembed: (b) => unembedding(b, 'lm_head.weight', 'model.embed_tokens.weight'),
-  headOutput: (b, l) => b.perHeadFromLinear(at(l, 'self_attn.o_proj.weight')),
-  finalNorm: (b) => ({ kind: 'rms', weight: b.rmsWeight('model.norm') }),
+  ...decoderEnds,
 };

@@ -10,6 +10,15 @@ import { llamaDims, makeSpec, TensorList, unembedding, type Family } from './fam
 
 export const at = (l: number, n: string) => `model.layers.${l}.${n}`;
 
+/** What every model.layers.* decoder (Llama-style, Gemma, OLMo 2) ends with: the final RMSNorm
+ *  model.norm, lm_head or the tied embedding, and the pieces of direct logit attribution. */
+export const decoderEnds: Pick<Family, 'final' | 'unembed' | 'headOutput' | 'finalNorm'> = {
+  final: (b, h) => b.rmsNorm(h, 'model.norm'),
+  unembed: (b) => unembedding(b, 'lm_head.weight', 'model.embed_tokens.weight'),
+  headOutput: (b, l) => b.perHeadFromLinear(at(l, 'self_attn.o_proj.weight')),
+  finalNorm: (b) => ({ kind: 'rms', weight: b.rmsWeight('model.norm') }),
+};
+
 export interface LlamaStyle {
   name: HfFamily;
   label: string;
@@ -81,6 +90,7 @@ export function llamaStyle(o: LlamaStyle): Family {
       t.out.push({ name: 'lm_head.weight', shape: [V, d], optional: s.tiedEmbeddings });
       return t.out;
     },
+    ...decoderEnds,
     embed: (b, ids) => b.g.op('Gather', [b.w('model.embed_tokens.weight', [b.s.vocab, b.s.dModel]), ids]),
     layer(b, l, h, ctx) {
       const g = b.g;
@@ -89,10 +99,6 @@ export function llamaStyle(o: LlamaStyle): Family {
       h = g.op('Add', [h, b.dense(merged, at(l, 'self_attn.o_proj'), d, H * D)]);
       return { h: g.op('Add', [h, swiglu(b, l, b.rmsNorm(h, at(l, 'post_attention_layernorm')), o.fused)]), pattern };
     },
-    final: (b, h) => b.rmsNorm(h, 'model.norm'),
-    unembed: (b) => unembedding(b, 'lm_head.weight', 'model.embed_tokens.weight'),
-    headOutput: (b, l) => b.perHeadFromLinear(at(l, 'self_attn.o_proj.weight')),
-    finalNorm: (b) => ({ kind: 'rms', weight: b.rmsWeight('model.norm') }),
   };
   return family;
 }

@@ -2,9 +2,9 @@
 // (no norm before them), and RMSNorm of the queries and keys over the whole projection (q_norm
 // [H*D], k_norm [Hkv*D]) before the heads are split and rotated.
 import { parseRope } from '../ropeScaling';
-import { llamaDims, makeSpec, TensorList, unembedding, type Family } from './family';
+import { llamaDims, makeSpec, TensorList, type Family } from './family';
 import { selfAttention } from '../pathAblation';
-import { at, projections, swiglu } from './llama';
+import { at, decoderEnds, projections, swiglu } from './llama';
 
 export const olmo2: Family = {
   name: 'olmo2',
@@ -52,8 +52,5 @@ export const olmo2: Family = {
     h = g.op('Add', [h, b.rmsNorm(b.dense(merged, at(l, 'self_attn.o_proj'), d, H * D), at(l, 'post_attention_layernorm'))]);
     return { h: g.op('Add', [h, b.rmsNorm(swiglu(b, l, h, false), at(l, 'post_feedforward_layernorm'))]), pattern };
   },
-  final: (b, h) => b.rmsNorm(h, 'model.norm'),
-  unembed: (b) => unembedding(b, 'lm_head.weight', 'model.embed_tokens.weight'),
-  headOutput: (b, l) => b.perHeadFromLinear(at(l, 'self_attn.o_proj.weight')),
-  finalNorm: (b) => ({ kind: 'rms', weight: b.rmsWeight('model.norm') }),
+  ...decoderEnds,
 };
