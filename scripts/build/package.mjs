@@ -65,7 +65,7 @@ function stageFolder(tmp) {
   const stage = path.join(tmp, 'stage');
   fs.mkdirSync(stage);
   execFileSync(process.execPath, ['scripts/build/build.mjs', '--minify', '--outdir', path.join(stage, 'dist')], { stdio: 'inherit' });
-  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'media', 'samples']) fs.cpSync(f, path.join(stage, f), { recursive: true });
+  for (const f of ['package.json', 'package.nls.json', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', 'media', 'samples']) fs.cpSync(f, path.join(stage, f), { recursive: true });
   fs.symlinkSync(path.resolve('node_modules'), path.join(stage, 'node_modules'), 'junction');
   return stage;
 }

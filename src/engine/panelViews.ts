@@ -56,18 +56,19 @@ export function headPattern(a: Analysis, h: HeadRef): Matrix {
  * text's induction events (not the best probe score: a head can score high on random tokens and
  * do little on this text), else the best-scoring head on the probe.
  */
-export function mostActiveInductionHead(a: Analysis): { head: HeadRef; why: string } {
+export type HeadChoice =
+  | { head: HeadRef; basis: 'text'; meanAttention: number; events: number }
+  | { head: HeadRef; basis: 'probe'; score: number };
+
+export function mostActiveInductionHead(a: Analysis): HeadChoice {
   const scores = textScores(a);
   const ind = scores.filter((s) => a.inductionHeads.some((h) => h.layer === s.layer && h.head === s.head) && Number.isFinite(s.textInduction));
   if (ind.length) {
     const best = ind.sort((x, y) => y.textInduction - x.textInduction)[0];
-    return {
-      head: { layer: best.layer, head: best.head },
-      why: `the induction head most active on this text: mean attention ${best.textInduction.toFixed(2)} on the text's ${a.events.length} induction events`,
-    };
+    return { head: { layer: best.layer, head: best.head }, basis: 'text', meanAttention: best.textInduction, events: a.events.length };
   }
   const best = [...a.heads].sort((x, y) => y.induction - x.induction)[0];
-  return { head: { layer: best.layer, head: best.head }, why: `the best induction score on the probe (${best.induction.toFixed(2)}); the text has no induction events` };
+  return { head: { layer: best.layer, head: best.head }, basis: 'probe', score: best.induction };
 }
 
 /** The heads the circuits are computed for: the layer-0 head with the best previous-token score

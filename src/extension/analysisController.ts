@@ -152,7 +152,7 @@ export class AnalysisController implements vscode.Disposable {
           return null;
         }
         if (attempt >= MAX_ATTEMPTS) {
-          throw new EngineError(`the text changed during ${MAX_ATTEMPTS} analyses in a row; run the command again when you pause typing`);
+          throw new EngineError(vscode.l10n.t('the text changed during {0} analyses in a row; run the command again when you pause typing', MAX_ATTEMPTS));
         }
         this.log.debug('the text changed while the model ran: analyzing the edited text again');
       }
@@ -185,7 +185,7 @@ export class AnalysisController implements vscode.Disposable {
     const t0 = Date.now();
     const baseOffset = range.start;
     let text = doc.getText(new vscode.Range(doc.positionAt(range.start), doc.positionAt(range.end)));
-    if (text.trim().length === 0) throw new EngineError('the text to analyze is empty or only whitespace: select some text first');
+    if (text.trim().length === 0) throw new EngineError(vscode.l10n.t('the text to analyze is empty or only whitespace: select some text first'));
     this.setState(this.models.isLoaded(dir) ? 'analyzing' : 'loading');
     const session = await this.models.session(dir);
     throwIfCancelled(token);

@@ -88,11 +88,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const result = await controller.run(editor, range);
       lastError = null;
       if (result && result.truncatedChars > 0 && opts.interactive) {
-        void vscode.window.showInformationMessage(
-          `Induction Lens: analyzed the first ${result.analysis.tokens.ids.length} tokens; the last ${result.truncatedChars} characters were not analyzed (${result.analysis.cutBy === 'memory'
-            ? 'the attention patterns of more text would need more than 2 GB with this model'
-            : 'setting inductionLens.maxTokens'}).`,
-        );
+        const n = result.analysis.tokens.ids.length;
+        void vscode.window.showInformationMessage(result.analysis.cutBy === 'memory'
+          ? vscode.l10n.t('Induction Lens: analyzed the first {0} tokens; the last {1} characters were not analyzed (the attention patterns of more text would need more than 2 GB with this model).', n, result.truncatedChars)
+          : vscode.l10n.t('Induction Lens: analyzed the first {0} tokens; the last {1} characters were not analyzed (setting inductionLens.maxTokens).', n, result.truncatedChars));
       }
       return result;
     } catch (e) {
@@ -100,8 +99,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       log.error(`analysis failed: ${lastError}`);
       // A dead worker was already announced by one notification (ModelManager).
       if (opts.interactive && !(e instanceof WorkerCrashError)) {
-        const open = 'Open Settings';
-        void vscode.window.showErrorMessage(`Induction Lens: ${lastError}`, ...(lastError.includes('model') ? [open] : [])).then((c) => {
+        const open = vscode.l10n.t('Open Settings');
+        void vscode.window.showErrorMessage(vscode.l10n.t('Induction Lens: {0}', lastError), ...(lastError.includes('model') ? [open] : [])).then((c) => {
           if (c === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'inductionLens.modelPath');
         });
       }
@@ -117,7 +116,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const editor = vscode.window.activeTextEditor;
       if (!editor) {
         log.warn('show induction attention refused: no active text editor');
-        void vscode.window.showWarningMessage('Induction Lens: open a text editor first.');
+        void vscode.window.showWarningMessage(vscode.l10n.t('Induction Lens: open a text editor first.'));
         return;
       }
       const closeToken = panel.closeToken;
@@ -129,8 +128,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const mode = await filter.toggle();
       const s = readSettings();
       void vscode.window.setStatusBarMessage(mode === 'all'
-        ? `Induction Lens: painting all events (attention ≥ ${s.attentionThreshold})`
-        : `Induction Lens: painting the events that matter (attention ≥ ${s.attentionThreshold}, ablation gain ≥ ${s.minAblationGain} nats)`, 4000);
+        ? vscode.l10n.t('Induction Lens: painting all events (attention ≥ {0})', s.attentionThreshold)
+        : vscode.l10n.t('Induction Lens: painting the events that matter (attention ≥ {0}, ablation gain ≥ {1} nats)', s.attentionThreshold, s.minAblationGain), 4000);
       return mode;
     }),
     vscode.commands.registerCommand('inductionLens.clear', () => {
@@ -141,7 +140,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const c = vscode.workspace.getConfiguration('inductionLens');
       const next = readSettings().liveMode === 'off' ? 'onType' : 'off';
       await c.update('liveMode', next, vscode.ConfigurationTarget.Global);
-      void vscode.window.setStatusBarMessage(`Induction Lens: live mode ${next === 'off' ? 'off' : 'on (as you type)'}`, 3000);
+      void vscode.window.setStatusBarMessage(next === 'off' ? vscode.l10n.t('Induction Lens: live mode off') : vscode.l10n.t('Induction Lens: live mode on (as you type)'), 3000);
       const editor = vscode.window.activeTextEditor;
       if (next !== 'off' && editor) void analyze(editor, { preferSelection: false, interactive: false });
     }),

@@ -45,7 +45,7 @@ export class SuccessorHints implements vscode.InlayHintsProvider, vscode.Disposa
       if (mode === 'cursorLine' && pos.line !== cursorLine) continue;
       const hint = new vscode.InlayHint(pos, h.label);
       hint.paddingLeft = true;
-      hint.tooltip = 'Induction Lens: the successor B that the induction head predicts here (the token after the earlier occurrence).';
+      hint.tooltip = vscode.l10n.t('Induction Lens: the successor B that the induction head predicts here (the token after the earlier occurrence).');
       out.push(hint);
     }
     return out;

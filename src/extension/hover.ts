@@ -35,30 +35,28 @@ export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDo
   const id = a.tokens.ids[i];
   // Tokens of the text are labelled by their characters there; predictions by their bytes.
   const labels = tokenLabels(d);
-  md.appendMarkdown(`**Induction Lens** · token ${labelMarkdown(labels[i])} id ${id} · position ${i}\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('**Induction Lens** · token {0} id {1} · position {2}', labelMarkdown(labels[i], vscode.l10n.t), id, i)}\n\n`);
   const preds = a.predictions[i] ?? [];
   if (preds.length) {
-    md.appendMarkdown('Next token: ');
-    md.appendMarkdown(preds.slice(0, 5).map((p) => `${codeSpan(tok.tokenText(p.id))} ${p.prob.toFixed(2)}`).join(' · '));
-    md.appendMarkdown('\n\n');
+    md.appendMarkdown(`${vscode.l10n.t('Next token: {0}', preds.slice(0, 5).map((p) => `${codeSpan(tok.tokenText(p.id))} ${p.prob.toFixed(2)}`).join(' · '))}\n\n`);
   }
   const e = a.events.find((x) => x.query === i);
   if (e) {
     const src = doc.positionAt(d.baseOffset + a.tokens.starts[e.source]);
-    md.appendMarkdown(`Induction: L${e.head.layer}H${e.head.head} → ${labelMarkdown(labels[e.source])} at ${src.line + 1}:${src.character + 1}, ${e.attention.toFixed(2)}`);
-    md.appendMarkdown(` · p(B) ${e.prob.toFixed(2)}, rank ${e.rank}${e.hit ? ' · **hit**' : ''}\n\n`);
+    const induction = vscode.l10n.t('Induction: {0} → {1} at {2}:{3}, {4} · p(B) {5}, rank {6}', `L${e.head.layer}H${e.head.head}`, labelMarkdown(labels[e.source], vscode.l10n.t), src.line + 1, src.character + 1, e.attention.toFixed(2), e.prob.toFixed(2), e.rank);
+    md.appendMarkdown(`${induction}${e.hit ? ` · **${vscode.l10n.t('hit')}**` : ''}\n\n`);
     const top = topAttributions(a, i);
     if (top.length) {
       const heads = top.map((t) => `L${t.layer}H${t.head} ${t.value >= 0 ? '+' : ''}${t.value.toFixed(1)}`).join(', ');
-      md.appendMarkdown(`Direct logit attribution: ${heads} logits for ${codeSpan(tok.tokenText(e.successorId))}\n\n`);
+      md.appendMarkdown(`${vscode.l10n.t('Direct logit attribution: {0} logits for {1}', heads, codeSpan(tok.tokenText(e.successorId)))}\n\n`);
     }
   } else {
-    md.appendMarkdown('Induction: no earlier occurrence of this token in the analyzed text\n\n');
+    md.appendMarkdown(`${vscode.l10n.t('Induction: no earlier occurrence of this token in the analyzed text')}\n\n`);
   }
   const loss = a.loss[i];
   const gain = a.ablationGain?.[i];
-  md.appendMarkdown(`Loss ${loss === null ? '— (last token)' : `${loss.toFixed(2)} nats`}`);
-  md.appendMarkdown(` · ablation gain ${gain === null || gain === undefined ? (a.ablationGain ? '—' : '…') : `${gain >= 0 ? '+' : ''}${gain.toFixed(2)}`}`);
-  md.appendMarkdown(' · [Open panel](command:inductionLens.showPanel)');
+  md.appendMarkdown(loss === null ? vscode.l10n.t('Loss — (last token)') : vscode.l10n.t('Loss {0} nats', loss.toFixed(2)));
+  md.appendMarkdown(` · ${vscode.l10n.t('ablation gain {0}', gain === null || gain === undefined ? (a.ablationGain ? '—' : '…') : `${gain >= 0 ? '+' : ''}${gain.toFixed(2)}`)}`);
+  md.appendMarkdown(` · [${vscode.l10n.t('Open panel')}](command:inductionLens.showPanel)`);
   return md;
 }

@@ -37,10 +37,10 @@ export class ModelManager implements vscode.Disposable {
     if (!setting) return this.bundledModelDir;
     if (path.isAbsolute(setting)) return setting;
     if (!vscode.workspace.isTrusted) {
-      throw new EngineError(`the model path ${JSON.stringify(setting)} is relative, and relative paths are resolved against the workspace, which is not trusted: use an absolute path or trust the workspace`);
+      throw new EngineError(vscode.l10n.t('the model path {0} is relative, and relative paths are resolved against the workspace, which is not trusted: use an absolute path or trust the workspace', JSON.stringify(setting)));
     }
     const ws = vscode.workspace.workspaceFolders?.[0];
-    if (!ws) throw new EngineError(`the model path ${JSON.stringify(setting)} is relative and no folder is open: use an absolute path`);
+    if (!ws) throw new EngineError(vscode.l10n.t('the model path {0} is relative and no folder is open: use an absolute path', JSON.stringify(setting)));
     return path.join(ws.uri.fsPath, setting);
   }
 
@@ -52,7 +52,7 @@ export class ModelManager implements vscode.Disposable {
         // The model lived in the dead worker: the next request loads it again, with progress.
         this.current = null;
         this.log.error(message);
-        void vscode.window.showWarningMessage(`Induction Lens: ${message}.`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Induction Lens: {0}.', message));
       };
     }
     return this.pool;
@@ -81,25 +81,25 @@ export class ModelManager implements vscode.Disposable {
     const previous = this.current;
     const source = new CancellationTokenSource();
     const session = vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Induction Lens', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Induction Lens'), cancellable: true },
       async (progress, userToken) => {
         const stop = userToken.onCancellationRequested(() => source.cancel());
         const name = path.basename(dir);
         try {
-          progress.report({ message: `opening ${name}…` });
+          progress.report({ message: vscode.l10n.t('opening {0}…', name) });
           const t0 = Date.now();
           // The worker reads and checks the folder; the host builds the model from what it sent.
           const model = assembleModel(await this.workerPool.open(dir));
           const backend = await this.workerPool.backend(dir, undefined, stamp, source.token, (p) => progress.report({ message: stageText(name, p) }));
           const s = new ModelSession(model, this.delayed(backend), this.cache);
           this.stamps.set(s, stamp);
-          progress.report({ message: `${name}: scoring heads on the repeated-random-token probe…` });
+          progress.report({ message: vscode.l10n.t('{0}: scoring heads on the repeated-random-token probe…', name) });
           await s.probe();
           this.log.info(`loaded ${loadSummary(model)} from ${dir} in ${Date.now() - t0} ms`);
           return s;
         } catch (e) {
           // A load the user cancelled: the worker stopped and freed it; say so plainly.
-          if (e instanceof CancelledError && userToken.isCancellationRequested) throw new LoadCancelledError(`loading ${name} was cancelled`);
+          if (e instanceof CancelledError && userToken.isCancellationRequested) throw new LoadCancelledError(vscode.l10n.t('loading {0} was cancelled', name));
           throw e;
         } finally {
           stop.dispose();
@@ -151,12 +151,12 @@ export class LoadCancelledError extends EngineError {}
 /** What the progress notification says during a load stage. */
 function stageText(name: string, p: { stage: 'reading' | 'building' | 'session'; done?: number; total?: number }): string {
   const mb = (n = 0) => Math.round(n / 1e6).toLocaleString('en-US');
-  if (p.stage === 'reading') return `${name}: reading weights, ${mb(p.done)} of ${mb(p.total)} MB…`;
-  return p.stage === 'building' ? `${name}: building the graph…` : `${name}: creating the onnxruntime session…`;
+  if (p.stage === 'reading') return vscode.l10n.t('{0}: reading weights, {1} of {2} MB…', name, mb(p.done), mb(p.total));
+  return p.stage === 'building' ? vscode.l10n.t('{0}: building the graph…', name) : vscode.l10n.t('{0}: creating the onnxruntime session…', name);
 }
 
 export function describeError(e: unknown): string {
-  return e instanceof EngineError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+  return e instanceof EngineError ? e.message : vscode.l10n.t('unexpected error: {0}', (e as Error)?.message ?? String(e));
 }
 
 /** What a load log line names: the model's id, shape and size (the worker's `summarize`). */

@@ -1,7 +1,5 @@
 // The webview panel beside the editor: host side. Strict CSP with a nonce, scripts only from the
 // built webview folder, typed messages; the full state is re-sent whenever the webview asks.
-import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { circuitsUnavailableReason } from '../engine/circuits';
@@ -13,6 +11,7 @@ import type { AnalysisController, DocumentAnalysis } from './analysisController'
 import type { EventFilterState } from './eventFilter';
 import { exportUri } from './exportUri';
 import { describeError, type ModelManager } from './modelManager';
+import { panelPage, whyChosen } from './panelPage';
 import { PathTester } from './pathTester';
 
 export const PANEL_VIEW_TYPE = 'inductionLens.panel';
@@ -81,7 +80,7 @@ export class PanelManager implements vscode.Disposable {
         // A reload loses the analysis: analyze the active editor again.
         const editor = vscode.window.activeTextEditor;
         if (editor) await vscode.commands.executeCommand('inductionLens.showInductionAttention');
-        else this.post({ type: 'empty', message: 'Run “Induction Lens: Show Induction Attention” on some text.' });
+        else this.post({ type: 'empty', message: vscode.l10n.t('Run “Induction Lens: Show Induction Attention” on some text.') });
       },
     }));
   }
@@ -92,7 +91,7 @@ export class PanelManager implements vscode.Disposable {
 
   show(editor: vscode.TextEditor | undefined, preserveFocus: boolean): void {
     if (this.panel) this.panel.reveal(vscode.ViewColumn.Beside, preserveFocus);
-    else this.adopt(vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Induction Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.webviewOptions()));
+    else this.adopt(vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('Induction Lens'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.webviewOptions()));
     const d = editor ? this.controller.get(editor.document.uri.toString()) : undefined;
     if (d) this.onAnalysis(d, d.uri);
   }
@@ -100,7 +99,7 @@ export class PanelManager implements vscode.Disposable {
   private adopt(panel: vscode.WebviewPanel) {
     this.panel = panel;
     panel.webview.options = this.webviewOptions();
-    panel.webview.html = this.html(panel.webview);
+    panel.webview.html = panelPage(panel.webview, this.context.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
     // The panel's own listeners go with the panel, not with the manager.
     const listeners: vscode.Disposable[] = [];
@@ -122,7 +121,7 @@ export class PanelManager implements vscode.Disposable {
     if (!d) {
       if (this.current?.uri === uri) {
         this.current = null;
-        this.post({ type: 'empty', message: 'The analysis was cleared. Run “Induction Lens: Show Induction Attention” again.' });
+        this.post({ type: 'empty', message: vscode.l10n.t('The analysis was cleared. Run “Induction Lens: Show Induction Attention” again.') });
       }
       return;
     }
@@ -136,10 +135,10 @@ export class PanelManager implements vscode.Disposable {
 
   private sendAnalysis() {
     const d = this.current;
-    if (!d) return this.post({ type: 'empty', message: 'Select text and run “Induction Lens: Show Induction Attention”.' });
+    if (!d) return this.post({ type: 'empty', message: vscode.l10n.t('Select text and run “Induction Lens: Show Induction Attention”.') });
     const a = d.analysis;
     const h = this.selected?.head; // a head of the previous model may not exist in this one
-    if (!h || h.layer >= a.dims.nLayers || h.head >= a.dims.nHeads) this.selected = mostActiveInductionHead(a);
+    if (!h || h.layer >= a.dims.nLayers || h.head >= a.dims.nHeads) this.selected = whyChosen(mostActiveInductionHead(a));
     this.post({ type: 'analysis', analysis: this.toPanel(d) });
     void this.sendPattern();
   }
@@ -189,7 +188,7 @@ export class PanelManager implements vscode.Disposable {
     switch (m.type) {
       case 'ready': return this.sendAnalysis();
       case 'selectHead':
-        this.selected = { head: m.head, why: 'chosen in the Heads view' };
+        this.selected = { head: m.head, why: vscode.l10n.t('chosen in the Heads view') };
         return this.sendPattern();
       case 'revealToken': return this.revealToken(m.index);
       case 'setMask': return this.setMask(Float32Array.from(m.mask));
@@ -222,7 +221,7 @@ export class PanelManager implements vscode.Disposable {
     this.controller.userMask = mask.every((x) => x === 1) ? null : mask;
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === d.uri);
     if (!editor) return;
-    this.post({ type: 'busy', message: 'Re-running with the chosen heads ablated…' });
+    this.post({ type: 'busy', message: vscode.l10n.t('Re-running with the chosen heads ablated…') });
     const doc = editor.document;
     const range = new vscode.Range(doc.positionAt(d.baseOffset), doc.positionAt(d.baseOffset + d.text.length));
     try {
@@ -238,9 +237,9 @@ export class PanelManager implements vscode.Disposable {
     // Unavailable for this architecture, or the weights on disk are no longer those of the
     // analysis on screen (never mix the two).
     const reason = circuitsUnavailableReason(d.session.model.folder.manifest) ?? (this.models.isUpToDate(d.session) ? null
-      : 'the model\'s files changed on disk since this analysis: run “Show Induction Attention” again to use the new weights');
+      : vscode.l10n.t('the model\'s files changed on disk since this analysis: run “Show Induction Attention” again to use the new weights'));
     if (reason) return this.post({ type: 'circuits', circuits: null, reason });
-    this.post({ type: 'busy', message: 'Computing the circuits from the weights…' });
+    this.post({ type: 'busy', message: vscode.l10n.t('Computing the circuits from the weights…') });
     try {
       const { previousHead, inductionHead } = circuitHeads(d.analysis);
       const circuits = await this.models.workerPool.circuits(d.session.model.folder.dir, previousHead, inductionHead);
@@ -254,22 +253,22 @@ export class PanelManager implements vscode.Disposable {
   async exportJson(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const d = this.current;
     if (!d) return undefined;
-    const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: exportUri(d.uri, 'json'), filters: { JSON: ['json'] }, saveLabel: 'Export analysis' }));
+    const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: exportUri(d.uri, 'json'), filters: { JSON: ['json'] }, saveLabel: vscode.l10n.t('Export analysis') }));
     if (!uri) return undefined;
     await d.session.attributions(d.analysis).catch(() => undefined); // every event's, as the CLI gives
     const json = analysisJson(d.session, d.analysis, 5);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(json, null, 1)));
-    void vscode.window.showInformationMessage(`Induction Lens: analysis exported to ${uri.fsPath}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Induction Lens: analysis exported to {0}', uri.fsPath));
     return uri;
   }
 
   private async exportPng(view: string, dataUrl: string) {
     const m = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(dataUrl);
     if (!m) return; // validatePanelToHost lets only such data URLs through
-    const uri = await vscode.window.showSaveDialog({ defaultUri: this.current ? exportUri(this.current.uri, 'png') : undefined, filters: { PNG: ['png'] }, saveLabel: `Export ${view} view` });
+    const uri = await vscode.window.showSaveDialog({ defaultUri: this.current ? exportUri(this.current.uri, 'png') : undefined, filters: { PNG: ['png'] }, saveLabel: vscode.l10n.t('Export {0} view', view) });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, Buffer.from(m[1], 'base64'));
-    void vscode.window.showInformationMessage(`Induction Lens: ${view} view exported to ${uri.fsPath}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Induction Lens: {0} view exported to {1}', view, uri.fsPath));
   }
 
   post(msg: HostToPanel): void {
@@ -277,18 +276,9 @@ export class PanelManager implements vscode.Disposable {
     void this.panel?.webview.postMessage(msg);
   }
 
-  private html(webview: vscode.Webview): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const root = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview');
-    const src = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(root, f)).toString();
-    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `script-src 'nonce-${nonce}'`, `font-src ${webview.cspSource}`].join('; ');
-    const fill: Record<string, string> = { csp, nonce, style: src('style.css'), elements: src('elements.js'), main: src('main.js') };
-    return fs.readFileSync(path.join(root.fsPath, 'index.html'), 'utf8').replace(/\{\{(csp|nonce|style|elements|main)\}\}/g, (_, k: string) => fill[k]);
-  }
-
   dispose(): void {
     this.panel?.dispose();
     for (const s of this.subs) s.dispose();
   }
 }
+

@@ -1,6 +1,7 @@
 // "Test the circuit" in the panel's Circuits tab: runs a path ablation on the analysed text
 // (engine/pathTest.ts), reports the receiver's induction score and the text's loss before and
 // after and how many painted events disappear, and can paint those events alone on the editor.
+import * as vscode from 'vscode';
 import type { AnalysisController, DocumentAnalysis } from './analysisController';
 import type { EventFilterState } from './eventFilter';
 import { readSettings } from './config';
@@ -19,7 +20,7 @@ export class PathTester {
   constructor(private readonly filter: EventFilterState, private readonly controller: AnalysisController) {}
 
   async run(d: DocumentAnalysis, path: PathSpec, post: (m: HostToPanel) => void): Promise<PanelPathResult | null> {
-    post({ type: 'busy', message: `Testing the path L${path.sender.layer}H${path.sender.head} → L${path.receiver.layer}H${path.receiver.head} (${path.path})…` });
+    post({ type: 'busy', message: vscode.l10n.t('Testing the path {0} → {1} ({2})…', `L${path.sender.layer}H${path.sender.head}`, `L${path.receiver.layer}H${path.receiver.head}`, path.path) });
     try {
       const s = readSettings();
       const r = await runPathTest(d.session, d.text, path, { headMask: d.mask ?? undefined, maxTokens: s.maxTokens, inductionThreshold: s.inductionThreshold });

@@ -2,10 +2,10 @@
 // the user can edit and analyze them without writing into the extension's folder.
 import * as vscode from 'vscode';
 
-export const SAMPLES: { file: string; language: string; description: string }[] = [
-  { file: 'random-words.txt', language: 'plaintext', description: 'a line of random words, repeated: the classic induction test' },
-  { file: 'identifiers.py', language: 'python', description: 'Python with repeated identifiers' },
-  { file: 'markup.html', language: 'html', description: 'HTML with repeated tags (shown as text, never run)' },
+export const SAMPLES: { file: string; language: string; description: () => string }[] = [
+  { file: 'random-words.txt', language: 'plaintext', description: () => vscode.l10n.t('a line of random words, repeated: the classic induction test') },
+  { file: 'identifiers.py', language: 'python', description: () => vscode.l10n.t('Python with repeated identifiers') },
+  { file: 'markup.html', language: 'html', description: () => vscode.l10n.t('HTML with repeated tags (shown as text, never run)') },
 ];
 
 /** Opens sample `name` (a file name from SAMPLES), or the one the user picks, as an untitled
@@ -15,8 +15,8 @@ export async function openSample(extensionUri: vscode.Uri, log: vscode.LogOutput
   if (typeof name === 'string' && !sample) log.warn(`open sample: there is no sample named ${JSON.stringify(name)}`);
   if (!sample) {
     const pick = await vscode.window.showQuickPick(
-      SAMPLES.map((s) => ({ label: s.file, description: s.description, sample: s })),
-      { title: 'Induction Lens: Open a Sample', placeHolder: 'A text to analyze (opened as an untitled copy)' },
+      SAMPLES.map((s) => ({ label: s.file, description: s.description(), sample: s })),
+      { title: vscode.l10n.t('Induction Lens: Open a Sample'), placeHolder: vscode.l10n.t('A text to analyze (opened as an untitled copy)') },
     );
     if (!pick) return undefined;
     sample = pick.sample;

@@ -16,7 +16,7 @@ interface ModelItem extends vscode.QuickPickItem {
 async function describe(models: ModelManager, setting: string): Promise<{ ok: boolean; text: string }> {
   try {
     const s = await models.workerPool.inspect(models.resolveDir(setting));
-    return { ok: true, text: `${s.nLayers} layers × ${s.nHeads} heads, context ${s.nCtx} · ${s.kind}` };
+    return { ok: true, text: vscode.l10n.t('{0} layers × {1} heads, context {2} · {3}', s.nLayers, s.nHeads, s.nCtx, s.kind) };
   } catch (e) {
     return { ok: false, text: `$(warning) ${describeError(e)}` };
   }
@@ -30,15 +30,15 @@ export async function selectModel(models: ModelManager, log: vscode.LogOutputCha
     const known = [...new Set([current, ...modelSetting<string[]>(config, FOLDERS_KEY, [])].filter((f) => typeof f === 'string' && f))];
     // The pick list shows as busy while the worker reads each folder's size.
     const items = Promise.all([describe(models, ''), ...known.map((f) => describe(models, f))]).then(([bundled, ...described]): ModelItem[] => [
-      { label: `${current === '' ? '$(check) ' : ''}attn-only-2l`, description: 'bundled with the extension', detail: bundled.text, setting: '' },
+      { label: `${current === '' ? '$(check) ' : ''}${path.basename(models.bundledModelDir)}`, description: vscode.l10n.t('bundled with the extension'), detail: bundled.text, setting: '' },
       ...known.map((f, i): ModelItem => ({ label: `${f === current ? '$(check) ' : ''}${path.basename(f)}`, description: f, detail: described[i].text, setting: f })),
-      { label: '$(folder-opened) Choose a model folder…', detail: 'A Hugging Face folder (config.json, model.safetensors, tokenizer.json) or an Induction Lens folder (model.json)', setting: null },
+      { label: `$(folder-opened) ${vscode.l10n.t('Choose a model folder…')}`, detail: vscode.l10n.t('A Hugging Face folder (config.json, model.safetensors, tokenizer.json) or an Induction Lens folder (model.json)'), setting: null },
     ]);
-    const pick = await vscode.window.showQuickPick(items, { title: 'Induction Lens: Select Model', placeHolder: 'Model to run', matchOnDescription: true, matchOnDetail: true });
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Induction Lens: Select Model'), placeHolder: vscode.l10n.t('Model to run'), matchOnDescription: true, matchOnDetail: true });
     if (!pick) return undefined;
     setting = pick.setting;
     if (setting === null) {
-      const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use This Model', title: 'Induction Lens: choose a model folder' });
+      const uri = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use This Model'), title: vscode.l10n.t('Induction Lens: choose a model folder') });
       if (!uri?.length) return undefined;
       setting = uri[0].fsPath;
     }
@@ -59,7 +59,7 @@ export async function selectModel(models: ModelManager, log: vscode.LogOutputCha
     if (e instanceof LoadCancelledError) log.info(`select model: ${message}`);
     else log.warn(`select model refused: ${message}`);
     if (e instanceof LoadCancelledError) return undefined; // the user's choice: nothing to report
-    void vscode.window.showErrorMessage(`Induction Lens: cannot use this model: ${message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Induction Lens: cannot use this model: {0}', message));
     throw new Error(message);
   }
   // Write where it takes effect: a workspace value would hide a global one.
@@ -73,7 +73,8 @@ export async function selectModel(models: ModelManager, log: vscode.LogOutputCha
   }
   const probe = await session.probe();
   const best = [...probe.heads].sort((a, b) => b.induction - a.induction)[0];
-  const summary = best ? `strongest induction head L${best.layer}H${best.head} (${best.induction.toFixed(2)})` : 'no heads';
-  void vscode.window.showInformationMessage(`Induction Lens: now using ${session.id}; ${summary}.`);
+  void vscode.window.showInformationMessage(best
+    ? vscode.l10n.t('Induction Lens: now using {0}; strongest induction head {1} ({2}).', session.id, `L${best.layer}H${best.head}`, best.induction.toFixed(2))
+    : vscode.l10n.t('Induction Lens: now using {0}; no heads.', session.id));
   return dir;
 }

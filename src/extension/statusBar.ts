@@ -6,6 +6,14 @@ import { readSettings } from './config';
 import type { EventFilterState } from './eventFilter';
 import type { ModelManager } from './modelManager';
 
+/** The controller's states as the tooltip names them. */
+const STATE_TEXT: Record<AnalysisController['state'], () => string> = {
+  idle: () => vscode.l10n.t('idle'),
+  loading: () => vscode.l10n.t('loading'),
+  analyzing: () => vscode.l10n.t('analyzing'),
+  error: () => vscode.l10n.t('error'),
+};
+
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('inductionLens.status', vscode.StatusBarAlignment.Right, 100);
   private readonly filterItem = vscode.window.createStatusBarItem('inductionLens.events', vscode.StatusBarAlignment.Right, 99);
@@ -17,7 +25,7 @@ export class StatusBar implements vscode.Disposable {
   constructor(private readonly controller: AnalysisController, private readonly models: ModelManager, private readonly filter: EventFilterState) {
     this.item.name = 'Induction Lens';
     this.item.command = 'inductionLens.showInductionAttention';
-    this.filterItem.name = 'Induction Lens: events shown';
+    this.filterItem.name = vscode.l10n.t('Induction Lens: events shown');
     this.filterItem.command = 'inductionLens.toggleEventFilter';
     this.subs.push(controller.onDidChangeState(() => this.render()), filter.onDidChange(() => this.render()));
     this.render();
@@ -42,7 +50,7 @@ export class StatusBar implements vscode.Disposable {
 
   private render() {
     const s = readSettings();
-    const live = s.liveMode === 'off' ? '' : ` · live (${s.liveMode === 'onType' ? 'typing' : 'save'})`;
+    const live = s.liveMode === 'off' ? '' : ` · ${s.liveMode === 'onType' ? vscode.l10n.t('live (typing)') : vscode.l10n.t('live (save)')}`;
     const state = this.controller.state;
     const failure = state === 'error' ? this.controller.failure : null;
     const icon = state === 'loading' || state === 'analyzing' ? '$(sync~spin)' : failure ? '$(warning)' : '$(eye)';
@@ -54,12 +62,12 @@ export class StatusBar implements vscode.Disposable {
     }
     const model = failure?.model ?? modelLabel(dir, this.models.bundledModelDir);
     // Work in progress ends in an ellipsis; a final state does not.
-    const detail = state === 'loading' ? ' · loading…' : state === 'analyzing' ? ' · analyzing…' : failure ? ' · failed' : this.last ? ` · ${this.last.elapsedMs} ms` : '';
+    const detail = state === 'loading' ? ` · ${vscode.l10n.t('loading…')}` : state === 'analyzing' ? ` · ${vscode.l10n.t('analyzing…')}` : failure ? ` · ${vscode.l10n.t('failed')}` : this.last ? ` · ${this.last.elapsedMs} ms` : '';
     this.item.text = `${icon} ${model}${detail}${live}`;
     const md = new vscode.MarkdownString();
-    md.appendText(`Induction Lens — model ${model}: ${failure ? `failed: ${failure.message}` : state}`);
-    if (this.last) md.appendText(`\nLast analysis: ${this.last.tokens} tokens, ${this.last.events} induction events, ${this.last.elapsedMs} ms`);
-    md.appendText(`\nLive mode: ${s.liveMode}. Click to analyze the selection or visible text.`);
+    md.appendText(failure ? vscode.l10n.t('Induction Lens — model {0}: failed: {1}', model, failure.message) : vscode.l10n.t('Induction Lens — model {0}: {1}', model, STATE_TEXT[state]()));
+    if (this.last) md.appendText(`\n${vscode.l10n.t('Last analysis: {0} tokens, {1} induction events, {2} ms', this.last.tokens, this.last.events, this.last.elapsedMs)}`);
+    md.appendText(`\n${vscode.l10n.t('Live mode: {0}. Click to analyze the selection or visible text.', s.liveMode)}`);
     this.item.tooltip = md;
     this.item.backgroundColor = failure ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
 
@@ -68,10 +76,10 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     const matter = this.filter.mode === 'matter';
-    this.filterItem.text = `$(filter) ${this.painted.shown} of ${this.painted.total} events`;
+    this.filterItem.text = `$(filter) ${vscode.l10n.t('{0} of {1} events', this.painted.shown, this.painted.total)}`;
     this.filterItem.tooltip = matter
-      ? `Painting the induction events that matter: attention ≥ ${s.attentionThreshold} and ablation gain ≥ ${s.minAblationGain} nats. Click to paint all events.`
-      : `Painting all induction events with attention ≥ ${s.attentionThreshold}. Click to paint only the events that matter.`;
+      ? vscode.l10n.t('Painting the induction events that matter: attention ≥ {0} and ablation gain ≥ {1} nats. Click to paint all events.', s.attentionThreshold, s.minAblationGain)
+      : vscode.l10n.t('Painting all induction events with attention ≥ {0}. Click to paint only the events that matter.', s.attentionThreshold);
     this.filterItem.show();
   }
 

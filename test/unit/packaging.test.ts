@@ -105,6 +105,9 @@ for (const [target, { dir, libraries }] of Object.entries(TARGETS)) {
     for (const f of fs.readdirSync(path.join(ROOT, 'samples'))) assert.ok(names.includes(`extension/samples/${f}`), `samples/${f} is missing`);
     for (const f of fs.readdirSync(path.join(ROOT, 'media/walkthrough'))) assert.ok(names.includes(`extension/media/walkthrough/${f}`), `media/walkthrough/${f} is missing`);
     assert.ok(names.some((n) => /^extension\/changelog\.md$/i.test(n)), 'CHANGELOG.md is missing');
+    // Localizable strings ship, and vsce filled the manifest's name in from package.nls.json.
+    for (const f of ['extension/package.nls.json', 'extension/l10n/bundle.l10n.json']) assert.ok(names.includes(f), `${f} is missing`);
+    assert.match(data('extension.vsixmanifest').toString(), /<DisplayName>Induction Lens<\/DisplayName>/);
     assert.equal(data(`${MODEL}/weights.safetensors`).length, fs.statSync(path.join(ROOT, 'media/models/attn-only-2l/weights.safetensors')).size);
     for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/worker.js', 'extension/dist/webview/main.js']) assert.ok(names.includes(f), `${f} is missing`);
     assert.match(data('extension.vsixmanifest').toString(), new RegExp(`TargetPlatform="${target}"`));

@@ -97,10 +97,10 @@ test('textScores: previous-token attention over the owned positions with a previ
 test('mostActiveInductionHead: the induction head most attended on the events, else the best probe score', () => {
   const withEvents = mostActiveInductionHead(handMade([{ query: 3, source: 2 }], { heads: [{}, {}, { induction: 0.9 }, { induction: 0.5 }] }));
   assert.deepEqual(withEvents.head, { layer: 1, head: 1 });
-  assert.equal(withEvents.why, 'the induction head most active on this text: mean attention 21132.00 on the text\'s 1 induction events');
+  assert.deepEqual(withEvents, { head: { layer: 1, head: 1 }, basis: 'text', meanAttention: 21132, events: 1 });
   const none = mostActiveInductionHead(handMade([], { heads: [{}, {}, { induction: 0.9 }, { induction: 0.5 }] }));
   assert.deepEqual(none.head, { layer: 1, head: 0 });
-  assert.equal(none.why, 'the best induction score on the probe (0.90); the text has no induction events');
+  assert.deepEqual(none, { head: { layer: 1, head: 0 }, basis: 'probe', score: 0.9 });
 });
 
 test('circuitHeads: the best previous-token head of layer 0 and the best induction head of layer 1', () => {
