@@ -18,3 +18,15 @@ export function showStatus(text: string, error = false) {
   s.textContent = text;
   s.classList.toggle('error', error);
 }
+
+/** A stand-in for element `k` of a message, passed to t() as a placeholder's argument:
+ *  `withSlots(t('Token {0} #{1}', slot(0), i), code)`. */
+export const slot = (k: number) => `\uE000${k}\uE001`;
+
+/** The pieces of a translated message with each slot(k) replaced by `nodes[k]`, for append(). */
+export function withSlots(text: string, ...nodes: Node[]): (string | Node)[] {
+  return text
+    .split(/\uE000(\d+)\uE001/)
+    .map((p, i) => (i % 2 ? nodes[Number(p)] : p))
+    .filter((p): p is string | Node => p !== '' && p !== undefined);
+}

@@ -4,6 +4,7 @@
 // the rules are unit-tested (test/unit/focusLogic.test.ts).
 import type { PanelAnalysis, PanelEvent } from '../src/protocol/panel';
 import { fmt, tokenLabel, vocabLabel } from './format';
+import { t } from './l10n';
 
 /** Token indices; -1 for none. */
 export interface Focus {
@@ -85,12 +86,21 @@ export function strongestEventQuery(events: readonly PanelEvent[], order: Int32A
  *  prediction there and the induction source, e.g. "token '·foo', position 12, next token '·bar'
  *  0.42, induction source '·baz' at token 7 (L1H5, attention 0.81)". */
 export function tokenAriaLabel(a: PanelAnalysis, i: number): string {
-  const parts = [`token '${tokenLabel(a, i)}'`, `position ${i}`];
+  const tok = tokenLabel(a, i);
   const k = a.topK.k;
   const top = k > 0 ? a.topK.ids[i * k] : -1;
-  if (top >= 0) parts.push(`next token '${vocabLabel(a, top)}' ${fmt(a.topK.probs[i * k], 2)}`);
   const e = a.events.find((x) => x.query === i);
-  if (e) parts.push(`induction source '${tokenLabel(a, e.source)}' at token ${e.source} (L${e.head.layer}H${e.head.head}, attention ${fmt(e.attention, 2)}${e.hit ? ', hit' : ''})`);
-  else parts.push('no induction source');
-  return parts.join(', ');
+  if (top >= 0) {
+    const [next, p] = [vocabLabel(a, top), fmt(a.topK.probs[i * k], 2)];
+    if (!e) return t("token '{0}', position {1}, next token '{2}' {3}, no induction source", tok, i, next, p);
+    const [src, head, att] = [tokenLabel(a, e.source), `L${e.head.layer}H${e.head.head}`, fmt(e.attention, 2)];
+    return e.hit
+      ? t("token '{0}', position {1}, next token '{2}' {3}, induction source '{4}' at token {5} ({6}, attention {7}, hit)", tok, i, next, p, src, e.source, head, att)
+      : t("token '{0}', position {1}, next token '{2}' {3}, induction source '{4}' at token {5} ({6}, attention {7})", tok, i, next, p, src, e.source, head, att);
+  }
+  if (!e) return t("token '{0}', position {1}, no induction source", tok, i);
+  const [src, head, att] = [tokenLabel(a, e.source), `L${e.head.layer}H${e.head.head}`, fmt(e.attention, 2)];
+  return e.hit
+    ? t("token '{0}', position {1}, induction source '{2}' at token {3} ({4}, attention {5}, hit)", tok, i, src, e.source, head, att)
+    : t("token '{0}', position {1}, induction source '{2}' at token {3} ({4}, attention {5})", tok, i, src, e.source, head, att);
 }

@@ -4,8 +4,10 @@
 import type { HostToPanel, PanelAnalysis } from '../src/protocol/panel';
 import { $, showStatus } from './dom';
 import { exportCanvas } from './export';
+import { readBundleFromPage, setBundle, t } from './l10n';
 import { circuitsWanted, onHostMessage, savedView, saveView, send } from './messages';
 import { state, subscribe, update, VIEWS, type State, type StateKey } from './state';
+import { localizeStaticText } from './staticText';
 import { renderCircuits } from './views/circuits';
 import { renderPathTest, renderResult } from './views/pathTest';
 import { bindEvents, markEventRow, renderEvents } from './views/events';
@@ -15,9 +17,12 @@ import { bindTokens, clearTokens, paintFocus, renderTokens } from './views/token
 
 /** The header: file name, model and a one-line summary of the analysis. */
 function renderHeader(a: PanelAnalysis) {
-  $('title').textContent = `Induction Lens — ${a.fileName}`;
+  $('title').textContent = t('Induction Lens — {0}', a.fileName);
   const ablated = Array.from(a.mask).filter((x) => x === 0).length;
-  showStatus(`${a.model.id} · ${a.tokens.ids.length} tokens · ${a.events.length} induction events · ${a.elapsedMs} ms${ablated ? ` · ${ablated} head(s) ablated` : ''}`);
+  const [tokens, events] = [a.tokens.ids.length, a.events.length];
+  showStatus(ablated
+    ? t('{0} · {1} tokens · {2} induction events · {3} ms · {4} head(s) ablated', a.model.id, tokens, events, a.elapsedMs, ablated)
+    : t('{0} · {1} tokens · {2} induction events · {3} ms', a.model.id, tokens, events, a.elapsedMs));
 }
 
 /** Redraws what depends on the fields that changed. */
@@ -56,6 +61,9 @@ function redraw(s: Readonly<State>, changed: ReadonlySet<StateKey>) {
   if (changed.has('eventsShowAll')) renderEvents(s);
 }
 
+// The translations first: everything below may put text on screen.
+setBundle(readBundleFromPage(document));
+localizeStaticText();
 subscribe(redraw);
 window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => onHostMessage(ev.data));
 bindTokens();
@@ -68,7 +76,7 @@ $('tabs').addEventListener('vsc-tabs-select', (e) => {
   update({ view });
   saveView(view);
   if (circuitsWanted()) {
-    showStatus('Computing the circuits from the model weights…');
+    showStatus(t('Computing the circuits from the model weights…'));
     send({ type: 'requestCircuits' });
   }
 });
@@ -77,7 +85,7 @@ $('export-json').addEventListener('click', () => send({ type: 'exportJson' }));
 $('export-png').addEventListener('click', () => {
   const canvas = exportCanvas(state);
   if (canvas) send({ type: 'exportPng', view: state.view, dataUrl: canvas.toDataURL('image/png') });
-  else showStatus('Nothing to export in this view yet.', true);
+  else showStatus(t('Nothing to export in this view yet.'), true);
 });
 
 // Back on the tab that was open before the webview was reloaded.

@@ -3,6 +3,7 @@
 import type { HostToPanel, PanelAnalysis, PanelToHost } from '../src/protocol/panel';
 import { showStatus } from './dom';
 import { nextFocus, strongestEventQuery } from './focusLogic';
+import { t } from './l10n';
 import { state, update, type State } from './state';
 
 declare function acquireVsCodeApi(): { postMessage(m: PanelToHost): void; setState(s: unknown): void; getState(): unknown };
@@ -35,12 +36,12 @@ export function onHostMessage(m: HostToPanel): void {
       break;
     case 'pathResult':
       update({ pathResult: m.result, pathError: m.error ?? null });
-      showStatus(m.error ? 'The path test failed.' : 'Path test done.', !!m.error);
+      showStatus(m.error ? t('The path test failed.') : t('Path test done.'), !!m.error);
       break;
     case 'circuits':
       update({ circuits: m.circuits, circuitsReason: m.reason });
       // The reason is shown in full in the tab; the header keeps a short line.
-      showStatus(m.reason ? 'No weight-based circuits for this model.' : 'Circuits computed from the model weights.', false);
+      showStatus(m.reason ? t('No weight-based circuits for this model.') : t('Circuits computed from the model weights.'), false);
       break;
     case 'busy':
       showStatus(m.message);

@@ -2,24 +2,37 @@
 // that matter; a row locks its token in the Tokens view and reveals it in the editor.
 import { $, el } from '../dom';
 import { fmt, fmtGain, plural, tokenLabel, vocabLabel } from '../format';
+import { t } from '../l10n';
 import { state, update, type State } from '../state';
 import { applyFocusInput } from './tokens';
 
 /** Rows listed at most: a long file has thousands of events. */
 const MAX_EVENT_ROWS = 500;
 
-/** Column headers and their tooltips. */
-const COLUMNS: [string, string][] = [
-  ['token', 'The query token (whitespace shown as · ↵ ⇥)'],
-  ['position', 'line:col in the document'],
-  ['predicted B', 'The token after the earlier occurrence: what the induction head predicts next'],
-  ['head', 'The induction head attending most to the earlier occurrence'],
-  ['attention', 'Attention of that head from the query to the earlier occurrence'],
-  ['p(B)', 'Model probability of the predicted successor'],
-  ['rank', 'Rank of the predicted successor among the model\'s predictions'],
-  ['ablation gain', 'Loss with the induction heads masked minus loss, in nats'],
-  ['hit', 'Whether the predicted successor is the actual next token'],
+/** Column headers and their tooltips (a function: the translations load after this module). */
+const columns = (): [string, string][] => [
+  [t('token'), t('The query token (whitespace shown as · ↵ ⇥)')],
+  [t('position'), t('line:col in the document')],
+  [t('predicted B'), t('The token after the earlier occurrence: what the induction head predicts next')],
+  [t('head'), t('The induction head attending most to the earlier occurrence')],
+  [t('attention'), t('Attention of that head from the query to the earlier occurrence')],
+  [t('p(B)'), t('Model probability of the predicted successor')],
+  [t('rank'), t('Rank of the predicted successor among the model\'s predictions')],
+  [t('ablation gain'), t('Loss with the induction heads masked minus loss, in nats')],
+  [t('hit'), t('Whether the predicted successor is the actual next token')],
 ];
+
+/** The sentence above the table: how many events matter, by which criteria, and whether the
+ *  editor shows them all (`all`). One message per plural form of `total` and `matter`. */
+function summaryText(total: number, matter: number, criteria: string, all: boolean): string {
+  if (!total) return t('No induction events in this text: no token repeats an earlier one.');
+  if (all) {
+    if (total === 1) return matter === 1 ? t('The editor shows all {0} induction event; {1} matters ({2}); strongest first.', total, matter, criteria) : t('The editor shows all {0} induction event; {1} matter ({2}); strongest first.', total, matter, criteria);
+    return matter === 1 ? t('The editor shows all {0} induction events; {1} matters ({2}); strongest first.', total, matter, criteria) : t('The editor shows all {0} induction events; {1} matter ({2}); strongest first.', total, matter, criteria);
+  }
+  if (total === 1) return matter === 1 ? t('{0} of {1} induction event matters here ({2}); strongest first.', matter, total, criteria) : t('{0} of {1} induction event matter here ({2}); strongest first.', matter, total, criteria);
+  return matter === 1 ? t('{0} of {1} induction events matters here ({2}); strongest first.', matter, total, criteria) : t('{0} of {1} induction events matter here ({2}); strongest first.', matter, total, criteria);
+}
 
 /** Offsets at which each line of `text` starts (line 1 at offset 0). */
 function lineStarts(text: string): number[] {
@@ -48,15 +61,11 @@ export function renderEvents(s: Readonly<State>) {
   const f = a.eventFilter;
   const total = a.events.length;
   const matterCount = a.events.reduce((n, e) => n + (e.matters ? 1 : 0), 0);
-  const criteria = f ? `induction-head attention ≥ ${fmt(f.attentionThreshold, 2)} and ablation gain ≥ ${fmt(f.minAblationGain, 2)} nats` : 'the editor\'s filter';
+  const criteria = f ? t('induction-head attention ≥ {0} and ablation gain ≥ {1} nats', fmt(f.attentionThreshold, 2), fmt(f.minAblationGain, 2)) : t('the editor\'s filter');
   const frag = document.createDocumentFragment();
-  let summary: string;
-  if (!total) summary = 'No induction events in this text: no token repeats an earlier one.';
-  else if (f?.mode === 'all') summary = `The editor shows all ${total} induction ${plural(total, 'event', 'events')}; ${matterCount} ${plural(matterCount, 'matters', 'matter')} (${criteria}); strongest first.`;
-  else summary = `${matterCount} of ${total} induction ${plural(total, 'event', 'events')} ${plural(matterCount, 'matters', 'matter')} here (${criteria}); strongest first.`;
-  frag.appendChild(el('p', 'legend events-summary', summary));
+  frag.appendChild(el('p', 'legend events-summary', summaryText(total, matterCount, criteria, f?.mode === 'all')));
   if (total) {
-    const toggle = el('vscode-button' as 'button', undefined, showAll ? 'Show only events that matter' : `Show all ${total} ${plural(total, 'event', 'events')}`);
+    const toggle = el('vscode-button' as 'button', undefined, showAll ? t('Show only events that matter') : plural(total, t('Show all {0} event', total), t('Show all {0} events', total)));
     toggle.id = 'events-show-all';
     toggle.setAttribute('secondary', '');
     toggle.setAttribute('aria-pressed', String(showAll));
@@ -72,10 +81,10 @@ export function renderEvents(s: Readonly<State>) {
   const order = a.eventOrder && a.eventOrder.length === total ? Array.from(a.eventOrder) : a.events.map((_, j) => j);
   const shown = showAll ? order : order.filter((j) => a.events[j].matters);
   if (total && !shown.length) {
-    frag.appendChild(el('p', 'note', `No induction event matters here: none has ${criteria}.`));
+    frag.appendChild(el('p', 'note', t('No induction event matters here: none has {0}.', criteria)));
   } else if (shown.length) {
     frag.appendChild(eventTable(a, shown.slice(0, MAX_EVENT_ROWS)));
-    if (shown.length > MAX_EVENT_ROWS) frag.appendChild(el('p', 'note', `first ${MAX_EVENT_ROWS} of ${shown.length} shown`));
+    if (shown.length > MAX_EVENT_ROWS) frag.appendChild(el('p', 'note', t('first {0} of {1} shown', MAX_EVENT_ROWS, shown.length)));
   }
   $('events').replaceChildren(frag);
   markEventRow(s);
@@ -85,9 +94,10 @@ export function renderEvents(s: Readonly<State>) {
 function eventTable(a: NonNullable<State['analysis']>, rows: number[]): HTMLTableElement {
   const starts = lineStarts(a.text);
   const table = el('table', 'grid events');
-  table.setAttribute('aria-label', 'induction events, strongest first');
+  table.setAttribute('aria-label', t('induction events, strongest first'));
+  const rowTitle = t('Click or Enter: lock this token and reveal it in the editor');
   const head = el('tr');
-  for (const [name, title] of COLUMNS) {
+  for (const [name, title] of columns()) {
     const th = el('th', undefined, name);
     th.title = title;
     th.scope = 'col';
@@ -100,7 +110,7 @@ function eventTable(a: NonNullable<State['analysis']>, rows: number[]): HTMLTabl
     const tr = el('tr', e.matters ? 'event-row' : 'event-row dim');
     tr.tabIndex = 0;
     tr.dataset.query = String(q);
-    tr.title = 'Click or Enter: lock this token and reveal it in the editor';
+    tr.title = rowTitle;
     const tok = el('td', 'tok-cell');
     tok.appendChild(el('code', 'mono', tokenLabel(a, q)));
     const succ = el('td', 'tok-cell');

@@ -3,27 +3,29 @@
 import type { PanelAnalysis } from '../../src/protocol/panel';
 import { $, el } from '../dom';
 import { fmt } from '../format';
+import { t } from '../l10n';
 import { send } from '../messages';
 import { state, type State } from '../state';
 
 type HeadScore = PanelAnalysis['heads'][number];
 
-/** The score tables: name, the cell's text, and the score that colours it. */
-const METRICS: [string, (s: HeadScore) => string, (s: HeadScore) => number][] = [
-  ['induction', (s) => `${fmt(s.induction, 2)} (${fmt(s.textInduction, 2)})`, (s) => s.induction],
-  ['previous-token', (s) => `${fmt(s.previousToken, 2)} (${fmt(s.textPreviousToken, 2)})`, (s) => s.previousToken],
-  ['duplicate-token', (s) => fmt(s.duplicateToken, 2), (s) => s.duplicateToken],
+/** The score tables: name, the table's accessible name, the cell's text, and the score that
+ *  colours it (a function: the translations load after this module). */
+const metrics = (): [string, string, (s: HeadScore) => string, (s: HeadScore) => number][] => [
+  [t('induction'), t('induction scores'), (s) => `${fmt(s.induction, 2)} (${fmt(s.textInduction, 2)})`, (s) => s.induction],
+  [t('previous-token'), t('previous-token scores'), (s) => `${fmt(s.previousToken, 2)} (${fmt(s.textPreviousToken, 2)})`, (s) => s.previousToken],
+  [t('duplicate-token'), t('duplicate-token scores'), (s) => fmt(s.duplicateToken, 2), (s) => s.duplicateToken],
 ];
 
 export function renderHeads(s: Readonly<State>) {
   const a = s.analysis;
   if (!a) return;
   const frag = document.createDocumentFragment();
-  frag.appendChild(el('p', 'legend', 'Scores from the repeated-random-token probe (L = 50) and, in brackets, on the analyzed text. ★ = induction head. Click a score to select the head; untick a head to ablate it (the analysis re-runs).'));
+  frag.appendChild(el('p', 'legend', t('Scores from the repeated-random-token probe (L = 50) and, in brackets, on the analyzed text. ★ = induction head. Click a score to select the head; untick a head to ablate it (the analysis re-runs).')));
   const sel = s.pattern?.head;
   const isInd = (l: number, h: number) => a.inductionHeads.some((x) => x.layer === l && x.head === h);
-  for (const [name, value, raw] of METRICS) {
-    frag.appendChild(headTable(a, name, `${name} scores`, (l, h) => {
+  for (const [name, ariaLabel, value, raw] of metrics()) {
+    frag.appendChild(headTable(a, name, ariaLabel, (l, h) => {
       const score = a.heads.find((x) => x.layer === l && x.head === h)!;
       const td = el('td', 'head-cell', `${isInd(l, h) ? '★ ' : ''}${value(score)}`);
       td.classList.toggle('ind', isInd(l, h));
@@ -32,12 +34,12 @@ export function renderHeads(s: Readonly<State>) {
       td.tabIndex = 0;
       td.dataset.layer = String(l);
       td.dataset.head = String(h);
-      td.title = `L${l}H${h}: select for the Tokens and Pattern views`;
+      td.title = t('{0}: select for the Tokens and Pattern views', `L${l}H${h}`);
       return td;
     }));
   }
   // Ablation toggles.
-  const abl = headTable(a, 'on', 'head ablation', (l, h) => {
+  const abl = headTable(a, t('on'), t('head ablation'), (l, h) => {
     const td = el('td');
     const lab = el('label', 'abl');
     const cb = el('input');
@@ -45,17 +47,17 @@ export function renderHeads(s: Readonly<State>) {
     cb.checked = a.mask[l * a.model.nHeads + h] !== 0;
     cb.dataset.index = String(l * a.model.nHeads + h);
     cb.className = 'ablate';
-    cb.setAttribute('aria-label', `L${l}H${h} on`);
+    cb.setAttribute('aria-label', t('{0} on', `L${l}H${h}`));
     lab.append(cb);
     td.appendChild(lab);
     return td;
   });
-  frag.appendChild(el('div', 'legend', 'Heads switched on (untick to ablate through head_mask):'));
+  frag.appendChild(el('div', 'legend', t('Heads switched on (untick to ablate through head_mask):')));
   frag.appendChild(abl);
-  const ablateInd = el('vscode-button' as 'button', undefined, 'Ablate the induction heads');
+  const ablateInd = el('vscode-button' as 'button', undefined, t('Ablate the induction heads'));
   ablateInd.id = 'ablate-induction';
   ablateInd.setAttribute('secondary', '');
-  const restore = el('vscode-button' as 'button', undefined, 'All heads on');
+  const restore = el('vscode-button' as 'button', undefined, t('All heads on'));
   restore.id = 'ablate-none';
   restore.setAttribute('secondary', '');
   const row = el('div', 'actions');
@@ -63,30 +65,30 @@ export function renderHeads(s: Readonly<State>) {
   frag.appendChild(row);
   const fx = a.ablationEffect;
   if (fx) {
-    frag.appendChild(el('p', fx.lossAfter > fx.lossBefore ? 'delta-up' : 'delta-down', `Ablation effect: mean loss ${fmt(fx.lossBefore)} → ${fmt(fx.lossAfter)} nats; mean p(induction successor) ${fmt(fx.probBefore)} → ${fmt(fx.probAfter)}.`));
+    frag.appendChild(el('p', fx.lossAfter > fx.lossBefore ? 'delta-up' : 'delta-down', t('Ablation effect: mean loss {0} → {1} nats; mean p(induction successor) {2} → {3}.', fmt(fx.lossBefore), fmt(fx.lossAfter), fmt(fx.probBefore), fmt(fx.probAfter))));
   }
   $('heads').replaceChildren(frag);
 }
 
 /** A layer x head table with a corner label; `cell` builds each cell. */
 function headTable(a: PanelAnalysis, corner: string, ariaLabel: string, cell: (layer: number, head: number) => HTMLTableCellElement): HTMLTableElement {
-  const t = el('table', 'grid');
-  t.setAttribute('aria-label', ariaLabel);
+  const table = el('table', 'grid');
+  table.setAttribute('aria-label', ariaLabel);
   const header = el('tr');
   header.appendChild(el('th', undefined, corner));
   for (let h = 0; h < a.model.nHeads; h++) header.appendChild(el('th', undefined, `H${h}`));
-  t.appendChild(header);
+  table.appendChild(header);
   for (let l = 0; l < a.model.nLayers; l++) {
     const tr = el('tr');
     tr.appendChild(el('th', undefined, `L${l}`));
     for (let h = 0; h < a.model.nHeads; h++) tr.appendChild(cell(l, h));
-    t.appendChild(tr);
+    table.appendChild(tr);
   }
-  return t;
+  return table;
 }
 
 /** The host sends the new pattern (and the state follows it). */
-const selectHead = (t: HTMLElement) => send({ type: 'selectHead', head: { layer: Number(t.dataset.layer), head: Number(t.dataset.head) } });
+const selectHead = (cell: HTMLElement) => send({ type: 'selectHead', head: { layer: Number(cell.dataset.layer), head: Number(cell.dataset.head) } });
 
 /** A mask with every head on (1). */
 const allOn = (a: PanelAnalysis): number[] => new Array<number>(a.model.nLayers * a.model.nHeads).fill(1);
@@ -95,26 +97,26 @@ const allOn = (a: PanelAnalysis): number[] => new Array<number>(a.model.nLayers 
 export function bindHeads() {
   const box = $('heads');
   box.addEventListener('click', (e) => {
-    const t = e.target as HTMLElement;
+    const target = e.target as HTMLElement;
     const a = state.analysis;
     if (!a) return;
-    if (t.dataset.layer !== undefined) selectHead(t);
-    else if (t.id === 'ablate-induction') {
+    if (target.dataset.layer !== undefined) selectHead(target);
+    else if (target.id === 'ablate-induction') {
       const mask = allOn(a);
       for (const h of a.inductionHeads) mask[h.layer * a.model.nHeads + h.head] = 0;
       send({ type: 'setMask', mask });
-    } else if (t.id === 'ablate-none') send({ type: 'setMask', mask: allOn(a) });
+    } else if (target.id === 'ablate-none') send({ type: 'setMask', mask: allOn(a) });
   });
   box.addEventListener('keydown', (e) => {
-    const t = e.target as HTMLElement;
-    if ((e.key === 'Enter' || e.key === ' ') && t.dataset.layer !== undefined) {
+    const target = e.target as HTMLElement;
+    if ((e.key === 'Enter' || e.key === ' ') && target.dataset.layer !== undefined) {
       e.preventDefault();
-      selectHead(t);
+      selectHead(target);
     }
   });
   box.addEventListener('change', (e) => {
-    const t = e.target as HTMLInputElement;
-    if (!t.classList.contains('ablate') || !state.analysis) return;
+    const target = e.target as HTMLInputElement;
+    if (!target.classList.contains('ablate') || !state.analysis) return;
     const boxes = Array.from(document.querySelectorAll<HTMLInputElement>('input.ablate'));
     send({ type: 'setMask', mask: boxes.map((b) => (b.checked ? 1 : 0)) });
   });

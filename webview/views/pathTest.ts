@@ -7,18 +7,23 @@ import type { PanelPathResult } from '../../src/protocol/panel';
 import type { PathSpec } from '../../src/protocol/pathSpec';
 import { $, el } from '../dom';
 import { fmt } from '../format';
+import { t } from '../l10n';
 import { send } from '../messages';
 import type { State } from '../state';
 
 const head = (h: { layer: number; head: number }) => `L${h.layer}H${h.head}`;
+
+/** The words for the protocol's modes and norms, in the selects and in the result. */
+const modeLabel = (m: PathSpec['mode']) => (m === 'mean' ? t('mean') : t('zero'));
+const normLabel = (n: PathSpec['norm']) => (n === 'frozen' ? t('frozen') : t('recompute'));
 
 /** A labelled <select> of `options` ([value, text]); keyboard-accessible as any native select. */
 function select(id: string, label: string, options: [string, string][], value: string): HTMLElement {
   const box = el('label', 'path-field', `${label} `);
   const s = el('select');
   s.id = id;
-  for (const [v, t] of options) {
-    const o = el('option', undefined, t);
+  for (const [v, text] of options) {
+    const o = el('option', undefined, text);
     o.value = v;
     s.appendChild(o);
   }
@@ -49,28 +54,28 @@ export function renderPathTest(s: Readonly<State>) {
   });
   const k = a.kComposition;
   const frag = document.createDocumentFragment();
-  frag.appendChild(el('h3', undefined, 'Test the circuit'));
-  frag.appendChild(el('p', 'note', 'Path ablation: the receiver head\'s queries, keys or values are computed from the residual stream without the sender head\'s output; every other head sees it unchanged.'));
+  frag.appendChild(el('h3', undefined, t('Test the circuit')));
+  frag.appendChild(el('p', 'note', t('Path ablation: the receiver head\'s queries, keys or values are computed from the residual stream without the sender head\'s output; every other head sees it unchanged.')));
   const form = el('div', 'path-form');
   form.append(
-    select('path-sender', 'Sender', heads, k ? `${k.previousHead.layer}.${k.previousHead.head}` : '0.0'),
-    select('path-receiver', 'Receiver', heads, k ? `${k.inductionHead.layer}.${k.inductionHead.head}` : '1.0'),
-    select('path-path', 'Path', [['q', 'queries (q)'], ['k', 'keys (k)'], ['v', 'values (v)']], 'k'),
-    select('path-mode', 'Mode', [['zero', 'zero'], ['mean', 'mean']], 'zero'),
-    select('path-norm', 'Norm', [['recompute', 'recompute'], ['frozen', 'frozen']], 'recompute'),
+    select('path-sender', t('Sender'), heads, k ? `${k.previousHead.layer}.${k.previousHead.head}` : '0.0'),
+    select('path-receiver', t('Receiver'), heads, k ? `${k.inductionHead.layer}.${k.inductionHead.head}` : '1.0'),
+    select('path-path', t('Path'), [['q', t('queries (q)')], ['k', t('keys (k)')], ['v', t('values (v)')]], 'k'),
+    select('path-mode', t('Mode'), (['zero', 'mean'] as const).map((m): [string, string] => [m, modeLabel(m)]), 'zero'),
+    select('path-norm', t('Norm'), (['recompute', 'frozen'] as const).map((n): [string, string] => [n, normLabel(n)]), 'recompute'),
   );
   frag.appendChild(form);
   const buttons = el('div', 'path-buttons');
-  const kTest = el('vscode-button' as 'button', undefined, 'K-composition test');
+  const kTest = el('vscode-button' as 'button', undefined, t('K-composition test'));
   kTest.id = 'path-kcomp';
-  kTest.title = k ? `Sender ${head(k.previousHead)} (strongest previous-token head), receiver ${head(k.inductionHead)} (strongest induction head), path k` : '';
+  kTest.title = k ? t('Sender {0} (strongest previous-token head), receiver {1} (strongest induction head), path k', head(k.previousHead), head(k.inductionHead)) : '';
   kTest.addEventListener('click', () => k && send({ type: 'testPath', path: { sender: k.previousHead, receiver: k.inductionHead, path: 'k', mode: 'zero', norm: 'recompute' } }));
-  const run = el('vscode-button' as 'button', undefined, 'Run the chosen path');
+  const run = el('vscode-button' as 'button', undefined, t('Run the chosen path'));
   run.id = 'path-run';
   (run as unknown as { secondary: boolean }).secondary = true;
   run.addEventListener('click', () => {
     const p = chosen();
-    if (p.receiver.layer <= p.sender.layer) return renderResult(null, 'The receiver must be in a later layer than the sender.');
+    if (p.receiver.layer <= p.sender.layer) return renderResult(null, t('The receiver must be in a later layer than the sender.'));
     send({ type: 'testPath', path: p });
   });
   buttons.append(kTest, run);
@@ -92,19 +97,19 @@ export function renderResult(r: PanelPathResult | null, error: string | null) {
   const p = r.path;
   const loss = r.meanLoss.after - r.meanLoss.before;
   const lines = [
-    `${head(p.sender)} → ${head(p.receiver)}, path ${p.path} (${p.mode}, ${p.norm} norm):`,
-    `receiver's induction score ${fmt(r.receiverInductionScore.before, 2)} → ${fmt(r.receiverInductionScore.after, 2)}`,
-    `mean loss on the text ${fmt(r.meanLoss.before, 2)} → ${fmt(r.meanLoss.after, 2)} nats (${loss >= 0 ? '+' : ''}${fmt(loss, 2)})`,
-    `${r.disappeared} of the ${r.events} painted events disappear`,
+    t('{0} → {1}, path {2} ({3}, {4} norm):', head(p.sender), head(p.receiver), p.path, modeLabel(p.mode), normLabel(p.norm)),
+    t('receiver\'s induction score {0} → {1}', fmt(r.receiverInductionScore.before, 2), fmt(r.receiverInductionScore.after, 2)),
+    t('mean loss on the text {0} → {1} nats ({2})', fmt(r.meanLoss.before, 2), fmt(r.meanLoss.after, 2), `${loss >= 0 ? '+' : ''}${fmt(loss, 2)}`),
+    t('{0} of the {1} painted events disappear', r.disappeared, r.events),
   ];
   const frag = document.createDocumentFragment();
   const list = el('ul', 'path-lines');
   for (const l of lines) list.appendChild(el('li', undefined, l));
   frag.appendChild(list);
   if (r.disappeared > 0) {
-    const paint = el('vscode-button' as 'button', undefined, 'Paint them on the editor');
+    const paint = el('vscode-button' as 'button', undefined, t('Paint them on the editor'));
     paint.id = 'path-paint';
-    paint.title = 'The editor shows only these events until the filter is toggled or the text is analysed again';
+    paint.title = t('The editor shows only these events until the filter is toggled or the text is analysed again');
     paint.addEventListener('click', () => send({ type: 'paintDisappeared' }));
     frag.appendChild(paint);
   }

@@ -3,12 +3,21 @@
 import { $ } from '../dom';
 import { drawMatrix, heat, orange, readout } from '../canvas';
 import { fmt, tokenLabel } from '../format';
+import { t } from '../l10n';
 import { send } from '../messages';
 import { state, type State } from '../state';
 
 export function renderPatternTitle(s: Readonly<State>) {
   const p = s.pattern;
-  $('pattern-title').textContent = p ? `Attention pattern of L${p.head.layer}H${p.head.head}${p.why ? ` (${p.why})` : ''}: rows are query positions, columns key positions (${p.pattern.shape[0]} tokens). Hover for values.` : 'Select a head in the Heads view.';
+  const title = $('pattern-title');
+  if (!p) {
+    title.textContent = t('Select a head in the Heads view.');
+    return;
+  }
+  const head = `L${p.head.layer}H${p.head.head}`;
+  title.textContent = p.why
+    ? t('Attention pattern of {0} ({1}): rows are query positions, columns key positions ({2} tokens). Hover for values.', head, p.why, p.pattern.shape[0])
+    : t('Attention pattern of {0}: rows are query positions, columns key positions ({1} tokens). Hover for values.', head, p.pattern.shape[0]);
 }
 
 /** The title and the heatmap (kept until the next pattern arrives); the host hears how long
@@ -28,6 +37,6 @@ export function bindPattern() {
     const a = state.analysis;
     const p = state.pattern;
     if (!p || !a) return;
-    readout($<HTMLCanvasElement>('pattern'), p.pattern, e, (q, k, v) => `query #${q} “${tokenLabel(a, q)}” → key #${k} “${tokenLabel(a, k)}”: ${fmt(v, 3)}`, $('pattern-readout'));
+    readout($<HTMLCanvasElement>('pattern'), p.pattern, e, (q, k, v) => t('query #{0} “{1}” → key #{2} “{3}”: {4}', q, tokenLabel(a, q), k, tokenLabel(a, k), fmt(v, 3)), $('pattern-readout'));
   });
 }

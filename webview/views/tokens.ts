@@ -2,9 +2,11 @@
 // focused token, with the focused token's details in the aside (#focus). Hover previews a token,
 // a click locks it; the keyboard reaches every token (a listbox with a roving tabindex: arrows,
 // Home/End move, Enter or Space locks); the rules are in focusLogic.ts.
-import { $, el } from '../dom';
+import type { PanelEvent } from '../../src/protocol/panel';
+import { $, el, slot, withSlots } from '../dom';
 import { nextFocus, tokenAriaLabel, type FocusInput } from '../focusLogic';
 import { fmt, fmtGain, tokenLabel, tokenSource, vocabLabel } from '../format';
+import { t } from '../l10n';
 import { send } from '../messages';
 import { state, update, type State } from '../state';
 
@@ -75,21 +77,21 @@ function renderFocusInfo(s: Readonly<State>) {
   const k = a.topK.k;
   const frag = document.createDocumentFragment();
   const h = el('h3');
-  h.append('Token ', el('code', undefined, tokenLabel(a, i)), ` #${i} · id ${a.tokens.ids[i]}`);
+  h.append(...withSlots(t('Token {0} #{1} · id {2}', slot(0), i, a.tokens.ids[i]), el('code', undefined, tokenLabel(a, i))));
   frag.appendChild(h);
-  frag.appendChild(el('div', 'kv', s.locked === i ? 'Locked (click again or Enter to unlock)' : 'Preview (click to lock)'));
-  frag.appendChild(el('div', 'kv', `Colour: attention of L${s.pattern?.head.layer ?? '?'}H${s.pattern?.head.head ?? '?'} from this token`));
+  frag.appendChild(el('div', 'kv', s.locked === i ? t('Locked (click again or Enter to unlock)') : t('Preview (click to lock)')));
+  frag.appendChild(el('div', 'kv', t('Colour: attention of {0} from this token', `L${s.pattern?.head.layer ?? '?'}H${s.pattern?.head.head ?? '?'}`)));
   const e = a.events.find((x) => x.query === i);
   if (e) {
     const p = el('p');
-    p.append(`Induction: L${e.head.layer}H${e.head.head} attends to `, el('code', undefined, vocabLabel(a, e.successorId)), ` (#${e.source}) with ${fmt(e.attention, 2)}; p = ${fmt(e.prob, 3)}, rank ${e.rank}${e.hit ? ', hit' : ''}${Number.isFinite(e.gain) ? `; gain ${fmtGain(e.gain)} nats` : ''}`);
+    p.append(...withSlots(inductionText(e), el('code', undefined, vocabLabel(a, e.successorId))));
     frag.appendChild(p);
     if (a.baseline) {
       const before = a.baseline.eventProb[a.events.indexOf(e)];
-      frag.appendChild(el('div', e.prob < before ? 'delta-up' : 'delta-down', `With ablation: p(successor) ${fmt(before)} → ${fmt(e.prob)}`));
+      frag.appendChild(el('div', e.prob < before ? 'delta-up' : 'delta-down', t('With ablation: p(successor) {0} → {1}', fmt(before), fmt(e.prob))));
     }
-  } else frag.appendChild(el('p', 'kv', 'No earlier occurrence of this token: no induction event.'));
-  frag.appendChild(el('div', 'kv', 'Next-token predictions'));
+  } else frag.appendChild(el('p', 'kv', t('No earlier occurrence of this token: no induction event.')));
+  frag.appendChild(el('div', 'kv', t('Next-token predictions')));
   for (let j = 0; j < k; j++) {
     const id = a.topK.ids[i * k + j];
     if (id < 0) break; // fewer than k predictions
@@ -102,8 +104,23 @@ function renderFocusInfo(s: Readonly<State>) {
     row.append(label, bar);
     frag.appendChild(row);
   }
-  frag.appendChild(el('p', 'kv', `Loss ${fmt(a.loss[i], 3)} nats · ablation gain ${fmt(a.ablationGain[i], 3)}${a.baseline ? ` · unablated loss ${fmt(a.baseline.loss[i], 3)}` : ''}`));
+  const [loss, gain] = [fmt(a.loss[i], 3), fmt(a.ablationGain[i], 3)];
+  frag.appendChild(el('p', 'kv', a.baseline
+    ? t('Loss {0} nats · ablation gain {1} · unablated loss {2}', loss, gain, fmt(a.baseline.loss[i], 3))
+    : t('Loss {0} nats · ablation gain {1}', loss, gain)));
   $('focus').replaceChildren(frag);
+}
+
+/** The focused token's induction event, with slot(0) where its successor goes; one message per
+ *  variant (hit or not, gain known or not). */
+function inductionText(e: PanelEvent): string {
+  const args = [`L${e.head.layer}H${e.head.head}`, slot(0), e.source, fmt(e.attention, 2), fmt(e.prob, 3), e.rank] as const;
+  if (Number.isFinite(e.gain)) {
+    return e.hit
+      ? t('Induction: {0} attends to {1} (#{2}) with {3}; p = {4}, rank {5}, hit; gain {6} nats', ...args, fmtGain(e.gain))
+      : t('Induction: {0} attends to {1} (#{2}) with {3}; p = {4}, rank {5}; gain {6} nats', ...args, fmtGain(e.gain));
+  }
+  return e.hit ? t('Induction: {0} attends to {1} (#{2}) with {3}; p = {4}, rank {5}, hit', ...args) : t('Induction: {0} attends to {1} (#{2}) with {3}; p = {4}, rank {5}', ...args);
 }
 
 /** Applies a focus input (also from the Events view): the new focus goes into the state, and the
