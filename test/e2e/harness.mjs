@@ -120,6 +120,8 @@ async function main() {
       const { uiTests, realFileTests } = await import('./ui.mjs');
       results.push(...(await uiTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
       results.push(...(await realFileTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
+      const { walkthroughTests } = await import('./walkthrough.mjs');
+      results.push(...(await walkthroughTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
     }
   } catch (e) {
     results.push({ name: 'harness', ok: false, error: e.stack ?? String(e) });

@@ -9,7 +9,7 @@ import { E2E_MODEL, e2eModelDir, installVsix, makeWorkspace, SHOTS, startCodeSer
 const ROOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what, f, ms = 30000) {
+export async function waitFor(what, f, ms = 30000) {
   const t0 = Date.now();
   for (;;) {
     const v = await f();
@@ -19,7 +19,7 @@ async function waitFor(what, f, ms = 30000) {
   }
 }
 
-async function command(page, title) {
+export async function command(page, title) {
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
   await page.keyboard.type(title);
