@@ -9,6 +9,7 @@ import { SuccessorHints } from './hints';
 import { InductionHoverProvider } from './hover';
 import { LiveMode } from './liveMode';
 import { describeError, ModelManager } from './modelManager';
+import { EditorTarget } from './editorTarget';
 import { PanelManager } from './panel';
 import { openSample } from './samples';
 import { selectModel } from './selectModel';
@@ -109,13 +110,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   };
 
   const live = new LiveMode((editor) => void analyze(editor, { preferSelection: false, interactive: false }));
+  const target = new EditorTarget();
 
   context.subscriptions.push(
-    log, models, controller, painter, filter, hints, status, panel, live,
+    log, models, controller, painter, filter, hints, status, panel, live, target,
     vscode.commands.registerCommand('inductionLens.showInductionAttention', async () => {
-      const editor = vscode.window.activeTextEditor;
+      const editor = await target.resolve();
       if (!editor) {
-        log.warn('show induction attention refused: no active text editor');
+        log.warn('show induction attention refused: no text editor open');
         void vscode.window.showWarningMessage(vscode.l10n.t('Induction Lens: open a text editor first.'));
         return;
       }
@@ -144,7 +146,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const editor = vscode.window.activeTextEditor;
       if (next !== 'off' && editor) void analyze(editor, { preferSelection: false, interactive: false });
     }),
-    vscode.commands.registerCommand('inductionLens.showPanel', () => panel.show(vscode.window.activeTextEditor, false)),
+    vscode.commands.registerCommand('inductionLens.showPanel', () => panel.show(target.peek(), false)),
     // An optional folder argument (for scripts and tests) skips the pick list.
     vscode.commands.registerCommand('inductionLens.selectModel', (folder?: string) =>
       selectModel(models, log, typeof folder === 'string' ? folder : undefined).catch((e) => {
@@ -156,8 +158,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     // The overlay's information without a mouse: VS Code's hover at the cursor, which our hover
     // provider answers.
     vscode.commands.registerCommand('inductionLens.showHoverAtCursor', async () => {
-      if (!vscode.window.activeTextEditor) {
-        log.warn('show hover at cursor refused: no active text editor');
+      if (!(await target.resolve({ focus: true }))) {
+        log.warn('show hover at cursor refused: no text editor open');
+        void vscode.window.showWarningMessage(vscode.l10n.t('Induction Lens: open a text editor first.'));
         return;
       }
       await vscode.commands.executeCommand('editor.action.showHover');

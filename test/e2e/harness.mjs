@@ -12,7 +12,7 @@ import { installVsix, makeProfile, ROOT, startCodeServer, TOOLS } from '../../sc
 export { installVsix, startCodeServer };
 const require = createRequire(path.join(TOOLS, 'x.js'));
 const { chromium } = require('playwright-core');
-const only = process.argv.includes('--ui-only') ? 'ui' : process.argv.includes('--host-only') ? 'host' : 'all';
+const only = process.argv.includes('--ui-only') ? 'ui' : process.argv.includes('--host-only') ? 'host' : process.argv.includes('--walkthrough-only') ? 'walkthrough' : 'all';
 
 export const RUN_DIR = path.join(ROOT, '.e2e', `run-${Date.now()}`);
 /** A Hugging Face test model to select for the whole run (IL_E2E_MODEL=tiny-pythia), or null. */
@@ -112,14 +112,16 @@ async function main() {
   const browser = await launchBrowser();
   const results = [];
   try {
-    if (only !== 'ui') {
+    if (only === 'host' || only === 'all') {
       results.push(...(await hostTests(browser)).map((r) => ({ ...r, name: `host: ${r.name}` })));
       results.push(...(await untrustedTests(browser)).map((r) => ({ ...r, name: `untrusted workspace: ${r.name}` })));
     }
-    if (only !== 'host') {
+    if (only === 'ui' || only === 'all') {
       const { uiTests, realFileTests } = await import('./ui.mjs');
       results.push(...(await uiTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
       results.push(...(await realFileTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
+    }
+    if (only !== 'host') {
       const { walkthroughTests } = await import('./walkthrough.mjs');
       results.push(...(await walkthroughTests(browser)).map((r) => ({ ...r, name: `ui: ${r.name}` })));
     }

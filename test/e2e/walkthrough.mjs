@@ -16,7 +16,9 @@ import { command, waitFor } from './ui.mjs';
 const ROOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const PKG = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'package.json'), 'utf8'));
+// package.json as VS Code shows it: its %key% strings filled in from package.nls.json.
+const NLS = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'package.nls.json'), 'utf8'));
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'package.json'), 'utf8'), (_, v) => (typeof v === 'string' && /^%[\w.-]+%$/.test(v) ? NLS[v.slice(1, -1)] : v));
 const EXTENSION_ID = `${PKG.publisher}.${PKG.name}`;
 const WALKTHROUGH = PKG.contributes.walkthroughs.find((w) => w.id === 'inductionLens.gettingStarted');
 const CATEGORY_ID = `${EXTENSION_ID}#${WALKTHROUGH.id}`;
@@ -226,6 +228,27 @@ export async function walkthroughTests(browser) {
       await waitFor('decorations on the sample', async () => (await overlay.count()) > 5, 15000);
       await focusTab(page, 'Walkthrough:');
       await waitFor('step 2 done', () => stepDone(page, 'runCommand'), 10000);
+    });
+
+    await run('walkthrough step 3 "Show Hover at Cursor" button, the cursor on a highlighted token: the sample comes forward with the token\'s hover, the step shows done', async () => {
+      await showSampleTop(page);
+      // The cursor on the first highlighted token on screen (the overlay's rectangles sit on the tokens).
+      const box = await waitFor('a highlighted token', () => page.evaluate((sel) => [...document.querySelectorAll(sel)]
+        .map((el) => ({ bg: getComputedStyle(el).backgroundColor, r: el.getBoundingClientRect() }))
+        .filter((x) => x.bg && x.bg !== 'rgba(0, 0, 0, 0)' && x.r.width > 6 && x.r.top > 0)
+        .map((x) => ({ x: x.r.left + x.r.width / 2, y: x.r.top + x.r.height / 2 }))[0], DECORATIONS.split(', ')[0]), 15000);
+      await page.mouse.click(box.x, box.y);
+      await page.mouse.move(5, 500);
+      await focusTab(page, 'Walkthrough:');
+      const step = await selectStep(page, 'readHover');
+      await step.locator('.button-container .monaco-button', { hasText: 'Show Hover at Cursor' }).click();
+      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Induction Lens' });
+      const text = await waitFor('the hover at the cursor', async () => ((await hover.count()) ? hover.first().innerText() : null), 20000);
+      if (!/Induction: L\dH\d → /.test(text)) throw new Error(`the hover lacks the token's induction source: ${text.slice(0, 300)}`);
+      await page.screenshot({ path: path.join(SHOTS, 'walkthrough-hover.png') });
+      await page.keyboard.press('Escape');
+      await focusTab(page, 'Walkthrough:');
+      await waitFor('step 3 done', () => stepDone(page, 'readHover'), 10000);
     });
 
     await run('walkthrough step 4 "Show Panel": the Induction Lens panel opens with the sample, its Circuits tab shows the circuit, the step shows done', async () => {
