@@ -115,7 +115,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(
     log, models, controller, painter, filter, hints, status, panel, live, target,
     vscode.commands.registerCommand('inductionLens.showInductionAttention', async () => {
-      const editor = await target.resolve();
+      // The active editor without waiting: the run starts (and says so) in this very call.
+      const editor = vscode.window.activeTextEditor ?? (await target.resolve());
       if (!editor) {
         log.warn('show induction attention refused: no text editor open');
         void vscode.window.showWarningMessage(vscode.l10n.t('Induction Lens: open a text editor first.'));
