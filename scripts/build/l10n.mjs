@@ -1,7 +1,9 @@
 // Collects the extension's runtime strings into l10n/bundle.l10n.json, the file translators copy
 // to bundle.l10n.<lang>.json (VS Code loads it through package.json's "l10n" field):
 //   - host: every vscode.l10n.t('…') in src/extension,
-//   - panel: every t('…') of webview/l10n.ts in webview/.
+//   - panel: every t('…') of webview/l10n.ts in webview/,
+//   - engine: every t('…') in src/engine, where functions whose text the extension shows take a
+//     Translate (src/protocol/l10n.ts) that the host passes vscode.l10n.t.
 // Messages must be literals (a computed message cannot be translated), and the calls that put
 // text on screen (notifications, status, hovers, quick picks, panel elements) must pass t(…),
 // not a literal: both are errors, with file:line.
@@ -47,8 +49,14 @@ function isTranslateCall(node, webview) {
 export function collect() {
   const messages = new Set();
   const errors = [];
-  const sources = [...files(path.join(ROOT, 'src', 'extension')).map((f) => [f, false]), ...files(path.join(ROOT, 'webview')).map((f) => [f, true])];
-  for (const [file, webview] of sources) {
+  const sources = [
+    ...files(path.join(ROOT, 'src', 'extension')).map((f) => [f, 'host']),
+    ...files(path.join(ROOT, 'webview')).map((f) => [f, 'webview']),
+    // Only the engine's t('…') messages: its other literals (errors, CLI text) are not screen calls.
+    ...files(path.join(ROOT, 'src', 'engine')).map((f) => [f, 'engine']),
+  ];
+  for (const [file, kind] of sources) {
+    const webview = kind === 'webview';
     if (webview && path.basename(file) === 'l10n.ts') continue;
     const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const where = (n) => `${path.relative(ROOT, file)}:${src.getLineAndCharacterOfPosition(n.getStart()).line + 1}`;
@@ -57,6 +65,8 @@ export function collect() {
         const m = node.arguments[0];
         if (m && (ts.isStringLiteral(m) || ts.isNoSubstitutionTemplateLiteral(m))) messages.add(m.text);
         else errors.push(`${where(node)}: the message of ${node.expression.getText()}(…) must be a string literal`);
+      } else if (kind === 'engine') {
+        // Messages only (above).
       } else if (ts.isCallExpression(node)) {
         const name = ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : node.expression.getText();
         const args = name === 'createWebviewPanel' ? node.arguments.slice(1, 2) : name === 'el' ? node.arguments.slice(2, 3) : SCREEN_CALLS.has(name) ? node.arguments.slice(0, 1) : [];

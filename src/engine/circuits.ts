@@ -7,6 +7,7 @@ import { mulberry32, probePrefix, probeTokens } from './probe';
 import type { TensorMap } from './safetensors';
 
 import type { HeadRef } from '../protocol/headRef';
+import { untranslated, type Translate } from '../protocol/l10n';
 
 export type { HeadRef };
 
@@ -71,13 +72,13 @@ interface Weights {
 }
 
 /** Why the circuit views are not available for a model, or null when they are. */
-export function circuitsUnavailableReason(m: ModelManifest): string | null {
+export function circuitsUnavailableReason(m: ModelManifest, t: Translate = untranslated): string | null {
   // The activation-based views (patterns, head scores, events, ablation) stay exact for every model.
-  const hidden = 'so the weight-based circuits would only be approximations and are hidden; patterns, head scores, events and ablation are computed from the model itself';
-  if (m.architecture.layer_norm) return `the model uses LayerNorm${m.architecture.attn_only ? '' : ' and MLPs'}, ${hidden}`;
-  if (!m.architecture.attn_only) return `the model has MLPs, ${hidden}`;
-  if (!m.weights) return 'the model folder has no weights file, so circuits cannot be computed from the weights';
-  if (m.architecture.n_layers < 2) return 'induction circuits need at least two layers';
+  if (m.architecture.layer_norm && m.architecture.attn_only) return t('the model uses LayerNorm, so the weight-based circuits would only be approximations and are hidden; patterns, head scores, events and ablation are computed from the model itself');
+  if (m.architecture.layer_norm) return t('the model uses LayerNorm and MLPs, so the weight-based circuits would only be approximations and are hidden; patterns, head scores, events and ablation are computed from the model itself');
+  if (!m.architecture.attn_only) return t('the model has MLPs, so the weight-based circuits would only be approximations and are hidden; patterns, head scores, events and ablation are computed from the model itself');
+  if (!m.weights) return t('the model folder has no weights file, so circuits cannot be computed from the weights');
+  if (m.architecture.n_layers < 2) return t('induction circuits need at least two layers');
   return null;
 }
 

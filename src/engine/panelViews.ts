@@ -3,7 +3,6 @@
 // pattern, the head the Pattern view opens on, the ablation effect and the whole PanelAnalysis.
 import type { Analysis } from './analysis';
 import { attentionAt, positionIn, windowOf, windowSeq } from './attentionIndex';
-import { circuitsUnavailableReason } from './circuits';
 import { eventMatters, rankEvents, type EventFilter } from './overlay';
 import type { ModelSession } from './session';
 import type { HeadRef, Matrix, PanelAnalysis, PanelHeadScore } from '../protocol/panel';
@@ -185,7 +184,6 @@ export function panelAnalysis(x: PanelAnalysisInput): PanelAnalysis {
     requestId: x.requestId,
     model: {
       id: x.session.id, version: x.version, nLayers: a.dims.nLayers, nHeads: a.dims.nHeads, nCtx: a.dims.nCtx,
-      circuitsUnavailable: circuitsUnavailableReason(x.session.model.folder.manifest),
     },
     fileName: x.fileName,
     text: x.text,

@@ -236,7 +236,7 @@ export class PanelManager implements vscode.Disposable {
     if (!d) return;
     // Unavailable for this architecture, or the weights on disk are no longer those of the
     // analysis on screen (never mix the two).
-    const reason = circuitsUnavailableReason(d.session.model.folder.manifest) ?? (this.models.isUpToDate(d.session) ? null
+    const reason = circuitsUnavailableReason(d.session.model.folder.manifest, vscode.l10n.t) ?? (this.models.isUpToDate(d.session) ? null
       : vscode.l10n.t('the model\'s files changed on disk since this analysis: run “Show Induction Attention” again to use the new weights'));
     if (reason) return this.post({ type: 'circuits', circuits: null, reason });
     this.post({ type: 'busy', message: vscode.l10n.t('Computing the circuits from the weights…') });

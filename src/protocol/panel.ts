@@ -41,7 +41,7 @@ export type EventFilterMode = 'matter' | 'all';
 export interface PanelAnalysis {
   requestId: number;
   /** `version` changes when the model is loaded again (its files changed on disk). */
-  model: { id: string; version: string; nLayers: number; nHeads: number; nCtx: number; circuitsUnavailable: string | null };
+  model: { id: string; version: string; nLayers: number; nHeads: number; nCtx: number };
   fileName: string;
   text: string;
   /** Where the analyzed text starts in the document (0-based line and character), so the panel

@@ -270,7 +270,7 @@ test('on the fixture text, the panel views equal the attention and losses of the
   assert.deepEqual(p1.origin, { line: 3, character: 2 }, 'where the text starts in the document');
   assert.equal(p1.baseline, null);
   assert.equal(p1.ablationEffect, null);
-  assert.deepEqual(p1.model, { id: 'attn-only-2l', version: 'v1', nLayers: 2, nHeads: 8, nCtx: 512, circuitsUnavailable: null });
+  assert.deepEqual(p1.model, { id: 'attn-only-2l', version: 'v1', nLayers: 2, nHeads: 8, nCtx: 512 });
   assert.deepEqual(p1.heads, scores);
   assert.deepEqual(Array.from(p1.topK.ids.subarray(0, 5)), r.top5[0].map((p) => p.id));
   r.loss.forEach((l, q) => (l === null ? assert.ok(Number.isNaN(p1.loss[q])) : assert.ok(Math.abs(p1.loss[q] - l) < 1e-3)));
