@@ -5,9 +5,9 @@
 import * as vscode from 'vscode';
 
 export class EditorTarget implements vscode.Disposable {
-  private last: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+  private last: vscode.TextEditor | undefined = usable(vscode.window.activeTextEditor);
   private readonly sub = vscode.window.onDidChangeActiveTextEditor((e) => {
-    if (e) this.last = e;
+    this.last = usable(e) ?? this.last;
   });
 
   /** The active text editor, else the last one used, without bringing it forward: for commands
@@ -33,4 +33,9 @@ export class EditorTarget implements vscode.Disposable {
   dispose(): void {
     this.sub.dispose();
   }
+}
+
+/** An editor of the user's text: not the Output panel's log views, which are text editors too. */
+function usable(e: vscode.TextEditor | undefined): vscode.TextEditor | undefined {
+  return e && e.document.uri.scheme !== 'output' ? e : undefined;
 }
