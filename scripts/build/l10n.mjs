@@ -20,7 +20,7 @@ const BUNDLE = path.join(ROOT, 'l10n', 'bundle.l10n.json');
 /** Calls whose first argument is text on screen. */
 const SCREEN_CALLS = new Set(['showErrorMessage', 'showWarningMessage', 'showInformationMessage', 'setStatusBarMessage', 'appendMarkdown', 'appendText', 'showStatus', 'createWebviewPanel']);
 /** Properties (assigned, or in option objects) that hold text on screen. */
-const SCREEN_PROPS = new Set(['title', 'placeHolder', 'openLabel', 'saveLabel', 'prompt', 'tooltip', 'text', 'textContent', 'label', 'description', 'detail', 'message']);
+const SCREEN_PROPS = new Set(['name', 'hoverMessage', 'title', 'placeHolder', 'openLabel', 'saveLabel', 'prompt', 'tooltip', 'text', 'textContent', 'label', 'description', 'detail', 'message']);
 
 function files(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -8,7 +8,7 @@ import { EventFilterState } from './eventFilter';
 import { SuccessorHints } from './hints';
 import { InductionHoverProvider } from './hover';
 import { LiveMode } from './liveMode';
-import { describeError, ModelManager } from './modelManager';
+import { describeError, ModelManager, ModelSettingError } from './modelManager';
 import { EditorTarget } from './editorTarget';
 import { PanelManager } from './panel';
 import { openSample } from './samples';
@@ -101,7 +101,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       // A dead worker was already announced by one notification (ModelManager).
       if (opts.interactive && !(e instanceof WorkerCrashError)) {
         const open = vscode.l10n.t('Open Settings');
-        void vscode.window.showErrorMessage(vscode.l10n.t('Induction Lens: {0}', lastError), ...(lastError.includes('model') ? [open] : [])).then((c) => {
+        // The model's own errors (engine, English) name the model; the setting's are typed.
+        const offer = e instanceof ModelSettingError || lastError.includes('model');
+        void vscode.window.showErrorMessage(vscode.l10n.t('Induction Lens: {0}', lastError), ...(offer ? [open] : [])).then((c) => {
           if (c === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'inductionLens.modelPath');
         });
       }

@@ -38,7 +38,7 @@ export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDo
   md.appendMarkdown(`${vscode.l10n.t('**Induction Lens** · token {0} id {1} · position {2}', labelMarkdown(labels[i], vscode.l10n.t), id, i)}\n\n`);
   const preds = a.predictions[i] ?? [];
   if (preds.length) {
-    md.appendMarkdown(`${vscode.l10n.t('Next token: {0}', preds.slice(0, 5).map((p) => `${codeSpan(tok.tokenText(p.id))} ${p.prob.toFixed(2)}`).join(' · '))}\n\n`);
+    md.appendMarkdown(`${vscode.l10n.t('Next token: {0}', preds.slice(0, 5).map((p) => `${codeSpan(tok.tokenText(p.id), vscode.l10n.t)} ${p.prob.toFixed(2)}`).join(' · '))}\n\n`);
   }
   const e = a.events.find((x) => x.query === i);
   if (e) {
@@ -48,7 +48,7 @@ export function hoverMarkdown(d: DocumentAnalysis, i: number, doc: vscode.TextDo
     const top = topAttributions(a, i);
     if (top.length) {
       const heads = top.map((t) => `L${t.layer}H${t.head} ${t.value >= 0 ? '+' : ''}${t.value.toFixed(1)}`).join(', ');
-      md.appendMarkdown(`${vscode.l10n.t('Direct logit attribution: {0} logits for {1}', heads, codeSpan(tok.tokenText(e.successorId)))}\n\n`);
+      md.appendMarkdown(`${vscode.l10n.t('Direct logit attribution: {0} logits for {1}', heads, codeSpan(tok.tokenText(e.successorId), vscode.l10n.t))}\n\n`);
     }
   } else {
     md.appendMarkdown(`${vscode.l10n.t('Induction: no earlier occurrence of this token in the analyzed text')}\n\n`);

@@ -37,10 +37,10 @@ export class ModelManager implements vscode.Disposable {
     if (!setting) return this.bundledModelDir;
     if (path.isAbsolute(setting)) return setting;
     if (!vscode.workspace.isTrusted) {
-      throw new EngineError(vscode.l10n.t('the model path {0} is relative, and relative paths are resolved against the workspace, which is not trusted: use an absolute path or trust the workspace', JSON.stringify(setting)));
+      throw new ModelSettingError(vscode.l10n.t('the model path {0} is relative, and relative paths are resolved against the workspace, which is not trusted: use an absolute path or trust the workspace', JSON.stringify(setting)));
     }
     const ws = vscode.workspace.workspaceFolders?.[0];
-    if (!ws) throw new EngineError(vscode.l10n.t('the model path {0} is relative and no folder is open: use an absolute path', JSON.stringify(setting)));
+    if (!ws) throw new ModelSettingError(vscode.l10n.t('the model path {0} is relative and no folder is open: use an absolute path', JSON.stringify(setting)));
     return path.join(ws.uri.fsPath, setting);
   }
 
@@ -148,9 +148,12 @@ export class ModelManager implements vscode.Disposable {
 /** The user cancelled a model load (not a failure: nothing to fix). */
 export class LoadCancelledError extends EngineError {}
 
+/** inductionLens.modelPath cannot be used as written: the error offers Open Settings. */
+export class ModelSettingError extends EngineError {}
+
 /** What the progress notification says during a load stage. */
 function stageText(name: string, p: { stage: 'reading' | 'building' | 'session'; done?: number; total?: number }): string {
-  const mb = (n = 0) => Math.round(n / 1e6).toLocaleString('en-US');
+  const mb = (n = 0) => Math.round(n / 1e6).toLocaleString(vscode.env.language);
   if (p.stage === 'reading') return vscode.l10n.t('{0}: reading weights, {1} of {2} MB…', name, mb(p.done), mb(p.total));
   return p.stage === 'building' ? vscode.l10n.t('{0}: building the graph…', name) : vscode.l10n.t('{0}: creating the onnxruntime session…', name);
 }

@@ -11,7 +11,7 @@ import type { AnalysisController, DocumentAnalysis } from './analysisController'
 import type { EventFilterState } from './eventFilter';
 import { exportUri } from './exportUri';
 import { describeError, type ModelManager } from './modelManager';
-import { panelPage, whyChosen } from './panelPage';
+import { panelPage, viewName, whyChosen } from './panelPage';
 import { PathTester } from './pathTester';
 
 export const PANEL_VIEW_TYPE = 'inductionLens.panel';
@@ -265,10 +265,10 @@ export class PanelManager implements vscode.Disposable {
   private async exportPng(view: string, dataUrl: string) {
     const m = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(dataUrl);
     if (!m) return; // validatePanelToHost lets only such data URLs through
-    const uri = await vscode.window.showSaveDialog({ defaultUri: this.current ? exportUri(this.current.uri, 'png') : undefined, filters: { PNG: ['png'] }, saveLabel: vscode.l10n.t('Export {0} view', view) });
+    const uri = await vscode.window.showSaveDialog({ defaultUri: this.current ? exportUri(this.current.uri, 'png') : undefined, filters: { PNG: ['png'] }, saveLabel: vscode.l10n.t('Export {0} view', viewName(view)) });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, Buffer.from(m[1], 'base64'));
-    void vscode.window.showInformationMessage(vscode.l10n.t('Induction Lens: {0} view exported to {1}', view, uri.fsPath));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Induction Lens: {0} view exported to {1}', viewName(view), uri.fsPath));
   }
 
   post(msg: HostToPanel): void {

@@ -23,7 +23,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly controller: AnalysisController, private readonly models: ModelManager, private readonly filter: EventFilterState) {
-    this.item.name = 'Induction Lens';
+    this.item.name = vscode.l10n.t('Induction Lens');
     this.item.command = 'inductionLens.showInductionAttention';
     this.filterItem.name = vscode.l10n.t('Induction Lens: events shown');
     this.filterItem.command = 'inductionLens.toggleEventFilter';
@@ -62,7 +62,7 @@ export class StatusBar implements vscode.Disposable {
     }
     const model = failure?.model ?? modelLabel(dir, this.models.bundledModelDir);
     // Work in progress ends in an ellipsis; a final state does not.
-    const detail = state === 'loading' ? ` · ${vscode.l10n.t('loading…')}` : state === 'analyzing' ? ` · ${vscode.l10n.t('analyzing…')}` : failure ? ` · ${vscode.l10n.t('failed')}` : this.last ? ` · ${this.last.elapsedMs} ms` : '';
+    const detail = state === 'loading' ? ` · ${vscode.l10n.t('loading…')}` : state === 'analyzing' ? ` · ${vscode.l10n.t('analyzing…')}` : failure ? ` · ${vscode.l10n.t('failed')}` : this.last ? ` · ${vscode.l10n.t('{0} ms', this.last.elapsedMs)}` : '';
     this.item.text = `${icon} ${model}${detail}${live}`;
     const md = new vscode.MarkdownString();
     md.appendText(failure ? vscode.l10n.t('Induction Lens — model {0}: failed: {1}', model, failure.message) : vscode.l10n.t('Induction Lens — model {0}: {1}', model, STATE_TEXT[state]()));
