@@ -11,6 +11,7 @@ import type { AnalysisController, DocumentAnalysis } from './analysisController'
 import type { EventFilterState } from './eventFilter';
 import { exportUri } from './exportUri';
 import { describeError, type ModelManager } from './modelManager';
+import { PageLoader } from './pageLoader';
 import { panelPage, viewName, whyChosen } from './panelPage';
 import { PathTester } from './pathTester';
 
@@ -29,6 +30,9 @@ export class PanelManager implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   /** Messages sent to the webview, newest last (for tests). */
   readonly sent: HostToPanel['type'][] = [];
+  /** Loads the open panel's page (again when it does not start). */
+  page: PageLoader | null = null;
+  private brokenPages = 0;
   /** Reasons of the webview messages dropped as invalid (for tests). */
   readonly dropped: string[] = [];
   /** Timings the webview reported (performance.now() marks). */
@@ -55,6 +59,11 @@ export class PanelManager implements vscode.Disposable {
   /** Closes the panel as the user's close button does (for tests). */
   closeForTest(): void {
     this.panel?.dispose();
+  }
+
+  /** The next `n` pages load without their script, as a failed load does (for tests). */
+  breakPagesForTest(n: number): void {
+    this.brokenPages = n;
   }
 
   /** Sends the current analysis again (the filter's thresholds changed). */
@@ -99,12 +108,15 @@ export class PanelManager implements vscode.Disposable {
   private adopt(panel: vscode.WebviewPanel) {
     this.panel = panel;
     panel.webview.options = this.webviewOptions();
-    panel.webview.html = panelPage(panel.webview, this.context.extensionUri);
+    const page = (w: vscode.Webview) => panelPage(w, this.context.extensionUri);
+    this.page = new PageLoader(panel, this.log, (w) => (this.brokenPages-- > 0 ? page(w).replace(/main\.js"/, 'missing.js"') : page(w)));
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
     // The panel's own listeners go with the panel, not with the manager.
     const listeners: vscode.Disposable[] = [];
     panel.onDidDispose(() => {
       this.panel = null;
+      this.page?.dispose();
+      this.page = null;
       this.closeCount++;
       for (const l of listeners) l.dispose();
     }, null, listeners);
@@ -186,7 +198,9 @@ export class PanelManager implements vscode.Disposable {
 
   private async onMessage(m: PanelToHost): Promise<void> {
     switch (m.type) {
-      case 'ready': return this.sendAnalysis();
+      case 'ready':
+        this.page?.pageStarted();
+        return this.sendAnalysis();
       case 'selectHead':
         this.selected = { head: m.head, why: vscode.l10n.t('chosen in the Heads view') };
         return this.sendPattern();

@@ -454,6 +454,24 @@ test('a panel closed during an analysis stays closed; running the command again 
   }
 });
 
+test('a panel page that does not start (its script fails to load) is loaded again and then shows the analysis', async () => {
+  const t = await api();
+  const editor = await openFixture('repeated.txt');
+  editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(200));
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  t.panel.closeForTest();
+  t.panel.breakPagesForTest(1);
+  const before = t.panel.sent.length;
+  await vscode.commands.executeCommand('inductionLens.showPanel');
+  await waitFor('the panel', () => t.panel.page !== null, 5000);
+  await sleep(3000);
+  assert.deepEqual(t.panel.page!.state, { started: false, reloads: 0 }, 'a page without its script never says ready');
+  await waitFor('the page loaded again and started', () => t.panel.page?.state.started === true, 30000);
+  assert.equal(t.panel.page!.state.reloads, 1);
+  await waitFor('the analysis sent to the started page', () => t.panel.sent.slice(before).includes('analysis'), 10000);
+  t.panel.closeForTest();
+});
+
 test('the Pattern view opens on the induction head most active on the text, and says so', async () => {
   const t = await api();
   const editor = await openFixture('identifiers.py');
