@@ -203,6 +203,22 @@ export async function realFileTests(browser) {
   return results;
 }
 
+/** Runs one named test into `results`: its time, or its error with a screenshot of the page
+ *  (`<prefix>-<n>.png` under SHOTS). */
+export function runner(page, results, prefix) {
+  return async (name, fn) => {
+    const t0 = Date.now();
+    try {
+      await fn();
+      results.push({ name, ok: true, ms: Date.now() - t0 });
+    } catch (e) {
+      const shot = path.join(SHOTS, `${prefix}-${results.length}.png`);
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      results.push({ name, ok: false, error: `${e.stack ?? e}\n(screenshot ${shot})`, ms: Date.now() - t0 });
+    }
+  };
+}
+
 export async function uiTests(browser) {
   const results = [];
   const threshold = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'test', 'fixtures', E2E_MODEL ?? 'attn-only-2l', 'reference.json'), 'utf8')).inductionThreshold;
@@ -217,17 +233,7 @@ export async function uiTests(browser) {
     void dlg.dismiss();
   });
   const ref = JSON.parse(fs.readFileSync(path.join(d.workspace, 'fixtures', 'reference.json'), 'utf8'));
-  const run = async (name, fn) => {
-    const t0 = Date.now();
-    try {
-      await fn();
-      results.push({ name, ok: true, ms: Date.now() - t0 });
-    } catch (e) {
-      const shot = path.join(SHOTS, `failure-${results.length}.png`);
-      await page.screenshot({ path: shot }).catch(() => undefined);
-      results.push({ name, ok: false, error: `${e.stack ?? e}\n(screenshot ${shot})`, ms: Date.now() - t0 });
-    }
-  };
+  const run = runner(page, results, 'failure');
   try {
     await page.goto(`${server.url}/?folder=${encodeURIComponent(d.workspace)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });

@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { installVsix, makeWorkspace, SHOTS, startCodeServer } from './harness.mjs';
-import { command, waitFor } from './ui.mjs';
+import { command, runner, waitFor } from './ui.mjs';
 
 const ROOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -114,17 +114,7 @@ export async function walkthroughTests(browser) {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const sample = fs.readFileSync(path.join(ROOT_DIR, 'samples', 'identifiers.py'), 'utf8');
   const circuits = !!JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'test', 'fixtures', 'attn-only-2l', 'reference.json'), 'utf8')).circuits;
-  const run = async (name, fn) => {
-    const t0 = Date.now();
-    try {
-      await fn();
-      results.push({ name, ok: true, ms: Date.now() - t0 });
-    } catch (e) {
-      const shot = path.join(SHOTS, `failure-walkthrough-${results.length}.png`);
-      await page.screenshot({ path: shot }).catch(() => undefined);
-      results.push({ name, ok: false, error: `${e.stack ?? e}\n(screenshot ${shot})`, ms: Date.now() - t0 });
-    }
-  };
+  const run = runner(page, results, 'failure-walkthrough');
   const overlay = page.locator(DECORATIONS);
   try {
     await page.goto(`${server.url}/?folder=${encodeURIComponent(d.workspace)}`);
