@@ -89,17 +89,15 @@ export function tokenAriaLabel(a: PanelAnalysis, i: number): string {
   const tok = tokenLabel(a, i);
   const k = a.topK.k;
   const top = k > 0 ? a.topK.ids[i * k] : -1;
+  const [next, p] = top >= 0 ? [vocabLabel(a, top), fmt(a.topK.probs[i * k], 2)] : ['', ''];
   const e = a.events.find((x) => x.query === i);
+  if (!e) return top >= 0 ? t("token '{0}', position {1}, next token '{2}' {3}, no induction source", tok, i, next, p) : t("token '{0}', position {1}, no induction source", tok, i);
+  const [src, head, att] = [tokenLabel(a, e.source), `L${e.head.layer}H${e.head.head}`, fmt(e.attention, 2)];
   if (top >= 0) {
-    const [next, p] = [vocabLabel(a, top), fmt(a.topK.probs[i * k], 2)];
-    if (!e) return t("token '{0}', position {1}, next token '{2}' {3}, no induction source", tok, i, next, p);
-    const [src, head, att] = [tokenLabel(a, e.source), `L${e.head.layer}H${e.head.head}`, fmt(e.attention, 2)];
     return e.hit
       ? t("token '{0}', position {1}, next token '{2}' {3}, induction source '{4}' at token {5} ({6}, attention {7}, hit)", tok, i, next, p, src, e.source, head, att)
       : t("token '{0}', position {1}, next token '{2}' {3}, induction source '{4}' at token {5} ({6}, attention {7})", tok, i, next, p, src, e.source, head, att);
   }
-  if (!e) return t("token '{0}', position {1}, no induction source", tok, i);
-  const [src, head, att] = [tokenLabel(a, e.source), `L${e.head.layer}H${e.head.head}`, fmt(e.attention, 2)];
   return e.hit
     ? t("token '{0}', position {1}, induction source '{2}' at token {3} ({4}, attention {5}, hit)", tok, i, src, e.source, head, att)
     : t("token '{0}', position {1}, induction source '{2}' at token {3} ({4}, attention {5})", tok, i, src, e.source, head, att);

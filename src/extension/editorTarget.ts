@@ -13,8 +13,7 @@ export class EditorTarget implements vscode.Disposable {
   /** The active text editor, else the last one used, without bringing it forward: for commands
    *  that need only its document (the panel). */
   peek(): vscode.TextEditor | undefined {
-    const last = this.last;
-    return vscode.window.activeTextEditor ?? (last && !last.document.isClosed ? last : undefined);
+    return vscode.window.activeTextEditor ?? this.lastOpen();
   }
 
   /** The active text editor, else the last one used (shown again, focused, if it was hidden).
@@ -22,12 +21,17 @@ export class EditorTarget implements vscode.Disposable {
   async resolve({ focus = false } = {}): Promise<vscode.TextEditor | undefined> {
     const active = vscode.window.activeTextEditor;
     if (active) return active;
-    const last = this.last;
-    if (!last || last.document.isClosed) return undefined;
+    const last = this.lastOpen();
+    if (!last) return undefined;
     const visible = vscode.window.visibleTextEditors.find((e) => e.document === last.document);
     if (visible && !focus) return visible;
     // Hidden behind another tab of its group, or to be focused: show it with its selection.
     return vscode.window.showTextDocument(last.document, { viewColumn: visible?.viewColumn ?? last.viewColumn, selection: (visible ?? last).selection, preserveFocus: false });
+  }
+
+  /** The last text editor used, while its document is open. */
+  private lastOpen(): vscode.TextEditor | undefined {
+    return this.last && !this.last.document.isClosed ? this.last : undefined;
   }
 
   dispose(): void {

@@ -109,7 +109,8 @@ export class PanelManager implements vscode.Disposable {
     this.panel = panel;
     panel.webview.options = this.webviewOptions();
     const page = (w: vscode.Webview) => panelPage(w, this.context.extensionUri);
-    this.page = new PageLoader(panel, this.log, (w) => (this.brokenPages-- > 0 ? page(w).replace(/main\.js"/, 'missing.js"') : page(w)));
+    // A broken page (tests) loses its script, never counting below zero.
+    this.page = new PageLoader(panel, this.log, (w) => (this.brokenPages > 0 && this.brokenPages-- ? page(w).replace(/main\.js"/, 'missing.js"') : page(w)));
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.png');
     // The panel's own listeners go with the panel, not with the manager.
     const listeners: vscode.Disposable[] = [];
@@ -295,4 +296,3 @@ export class PanelManager implements vscode.Disposable {
     for (const s of this.subs) s.dispose();
   }
 }
-

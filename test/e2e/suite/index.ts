@@ -43,6 +43,16 @@ async function waitFor<T>(what: string, f: () => T | undefined | null | false, m
   }
 }
 
+/** Opens a fixture, selects all of it, runs Show Induction Attention and waits for the result. */
+async function analyzeAll(t: ExtensionApi['_test'], name: string, content?: string) {
+  const editor = await openFixture(name, content);
+  const doc = editor.document;
+  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
+  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
+  const d = await waitFor('analysis', () => t.analysis(doc.uri.toString()));
+  return { editor, doc, d };
+}
+
 function hoverText(hovers: vscode.Hover[]): string {
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
 }
@@ -178,11 +188,7 @@ test('hover on a repeated token shows token, predictions, the induction source, 
 
 test('Show Hover at Cursor: the hover of the repeated token at the cursor, without a mouse', async () => {
   const t = await api();
-  const editor = await openFixture('repeated.txt');
-  const doc = editor.document;
-  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
-  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
-  const d = await waitFor('analysis', () => t.analysis(doc.uri.toString()));
+  const { editor, doc, d } = await analyzeAll(t, 'repeated.txt');
   const e = [...d.analysis.events].sort((x, y) => y.attention - x.attention)[0];
   assert.ok(e, 'the text has an induction event');
   const pos = doc.positionAt(d.baseOffset + d.analysis.tokens.starts[e.query] + (d.analysis.tokens.ends[e.query] - d.analysis.tokens.starts[e.query] > 1 ? 1 : 0));
@@ -205,11 +211,7 @@ test('Open a Sample opens a shipped sample as an untitled copy', async () => {
 
 test('hover escapes document text: markdown and HTML in tokens stay literal', async () => {
   const t = await api();
-  const editor = await openFixture('markup.md', '<img src=x onerror=alert(1)> **bold** [link](command:workbench.action.quit) <img src=x onerror=alert(1)> **bold**');
-  const doc = editor.document;
-  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
-  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
-  const d = await waitFor('analysis', () => t.analysis(doc.uri.toString()));
+  const { doc, d } = await analyzeAll(t, 'markup.md', '<img src=x onerror=alert(1)> **bold** [link](command:workbench.action.quit) <img src=x onerror=alert(1)> **bold**');
   for (let i = 0; i < d.analysis.tokens.ids.length; i++) {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(d.analysis.tokens.starts[i]));
     const text = hoverText(hovers);
@@ -394,11 +396,7 @@ test('after a model folder fails to load, the status bar names that model and en
 
 test('Test the circuit: the K-composition test from the panel, and the events it removes painted alone until the filter is toggled', async () => {
   const t = await api();
-  const editor = await openFixture('identifiers.py');
-  const doc = editor.document;
-  editor.selection = new vscode.Selection(doc.positionAt(0), doc.positionAt(doc.getText().length));
-  await vscode.commands.executeCommand('inductionLens.showInductionAttention');
-  const d = await waitFor('analysis', () => t.analysis(doc.uri.toString()));
+  const { doc, d } = await analyzeAll(t, 'identifiers.py');
   await waitFor('painted', () => t.painted(doc.uri.toString()));
   const before = t.painted(doc.uri.toString())!;
   // The strongest previous-token head before the strongest induction head (probe scores).
